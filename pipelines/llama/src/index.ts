@@ -1,0 +1,3 @@
+export * from './pipelines.js';
+export * as time from './time/gps.js';
+export * as vetoes from './vetoes.js';

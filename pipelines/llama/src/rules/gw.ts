@@ -1,0 +1,53 @@
+import { defineRule } from '@llama/core';
+import { ONLINE_VETOES } from '../vetoes.js';
+import { notYetImplemented } from './not-implemented.js';
+import { SkymapInfo } from './triggers.js';
+
+/** Group B: GW data derived from SkymapInfo. */
+
+export const LvcSkymapFits = defineRule({
+  name: 'LvcSkymapFits',
+  filename: 'lvc_skymap.fits.gz',
+  inputs: [SkymapInfo],
+  generateOnce: true,
+  vetoes: ONLINE_VETOES,
+  pool: { name: 'gracedb', concurrency: 2 },
+  description: 'The GW skymap named in SkymapInfo, downloaded from GraceDB and stored gzipped',
+  generate: notYetImplemented('LvcSkymapFits'),
+});
+
+export const LvcSkymapHdf5 = defineRule({
+  name: 'LvcSkymapHdf5',
+  filename: 'lvc_skymap.hdf5',
+  inputs: [LvcSkymapFits],
+  description: 'The GW skymap in LLAMA\'s HDF5 layout (group skymaps: pixels, nest, descriptions)',
+  generate: notYetImplemented('LvcSkymapHdf5'),
+});
+
+export const LvcDistancesJson = defineRule({
+  name: 'LvcDistancesJson',
+  filename: 'lvc_skymap_distances.json',
+  inputs: [LvcSkymapFits],
+  description: '[{"distmean", "diststd"}] from the skymap header (NaN when absent)',
+  generate: notYetImplemented('LvcDistancesJson'),
+});
+
+export const LVCGraceDbEventData = defineRule({
+  name: 'LVCGraceDbEventData',
+  filename: 'lvc_gracedb_event_data.json',
+  inputs: [SkymapInfo],
+  vetoes: ONLINE_VETOES,
+  pool: { name: 'gracedb', concurrency: 2 },
+  description: 'GraceDB JSON of the superevent\'s preferred event',
+  generate: notYetImplemented('LVCGraceDbEventData'),
+});
+
+export const PAstro = defineRule({
+  name: 'PAstro',
+  filename: 'p_astro.json',
+  inputs: [SkymapInfo],
+  vetoes: ONLINE_VETOES,
+  pool: { name: 'gracedb', concurrency: 2 },
+  description: 'GraceDB p_astro.json: source-class probabilities',
+  generate: notYetImplemented('PAstro'),
+});

@@ -1,0 +1,8 @@
+import type { CommandModule } from 'yargs';
+
+/**
+ * Every `llama` subcommand, one module per file. A command's handler sets `process.exitCode`
+ * (0 done, 1 some work failed, 2 usage or configuration error) and never calls process.exit.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [];

@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { GenerationError, describeError } from '../errors.js';
+import { TMP_DIRNAME, riderPaths } from '../event/paths.js';
+import {
+  parseCooldown,
+  parseIntent,
+  serializeCooldown,
+  serializeIntent,
+  type MetadataRider,
+  type VetoRider,
+} from '../event/riders.js';
+import { sha256, xxh64, type ContentHash, type HashCache } from '../hash/hash.js';
+import { cooldownSeconds } from '../plan/decide.js';
+import type { RunReason } from '../plan/types.js';
+import type { EventRef, Flags, GenerateContext, Rule, RuleLogger } from '../rule/types.js';
+import { processAlive, writeFileAtomicSync } from '../util/fs.js';
+import type { Emit } from './events.js';
+import { commitAll } from './git.js';
+import { withEventLock } from './lock.js';
+
+export interface GenerationSettings {
+  readonly cache: HashCache;
+  readonly emit: Emit;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => number;
+  /** Aborted when the process shuts down. */
+  readonly shutdown?: AbortSignal;
+  readonly versioning: boolean;
+  /** fsync outputs and riders before renaming them into place. */
+  readonly durable: boolean;
+  /** Engine version recorded in riders (3.5.1 `version`). */
+  readonly engineVersion: string;
+}
+
+export type GenerationOutcome =
+  | { readonly status: 'succeeded'; readonly hash: ContentHash; readonly changed: boolean }
+  | { readonly status: 'failed'; readonly error: string }
+  | { readonly status: 'intent-held'; readonly until: number; readonly pid?: number };
+
+function unlinkQuiet(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+function makeLogger(emit: Emit, event: EventRef, rule: string): RuleLogger {
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
+    emit({ type: 'log', level, event, rule, message, ...(fields === undefined ? {} : { fields }) });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** Resolves never; rejects when the signal aborts (so a generate that ignores the signal still stops being awaited). */
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+/**
+ * Generate one rule's output for one event, crash-safely:
+ * claim (intent, under the event lock) → snapshot inputs into `.tmp.d` → generate with a
+ * deadline → check in under the lock (drop the old rider, rename the output into place,
+ * write the new rider, commit, drop the intent). A crash at any point leaves the old state or
+ * the new one; an intent without a rider tells the next pass to redo the work.
+ */
+export async function generateRule(
+  event: EventRef,
+  rule: Rule,
+  flags: Flags,
+  reason: RunReason,
+  previousHash: ContentHash | undefined,
+  settings: GenerationSettings,
+): Promise<GenerationOutcome> {
+  const { emit, now } = settings;
+  const paths = riderPaths(event.eventDir, rule.filename);
+  const started = now();
+  const expiresAt = started + rule.timeoutSeconds * 1000;
+  const me = { pid: process.pid, host: hostname() };
+
+  const claim = await withEventLock(event.eventDir, () => {
+    if (existsSync(paths.intent)) {
+      const other = parseIntent(readFileSync(paths.intent, 'utf8'));
+      const otherAlive = other?.pid === undefined || other.host !== me.host ? true : other.pid === me.pid ? false : processAlive(other.pid);
+      if (other !== undefined && other.expiresAt > now() && otherAlive && other.pid !== me.pid) {
+        return { held: true as const, until: other.expiresAt, pid: other.pid };
+      }
+    }
+    writeFileAtomicSync(paths.intent, serializeIntent({ expiresAt, ...me }), { durable: false });
+    return { held: false as const };
+  });
+  if (claim.held) return { status: 'intent-held', until: claim.until, ...(claim.pid === undefined ? {} : { pid: claim.pid }) };
+
+  emit({ type: 'step-started', event, rule: rule.name, reason });
+  const tmpRoot = join(event.eventDir, TMP_DIRNAME);
+  mkdirSync(tmpRoot, { recursive: true });
+  const workDir = mkdtempSync(join(tmpRoot, `${rule.name}-`));
+  const timeout = new AbortController();
+  const timer = setTimeout(
+    () => timeout.abort(new GenerationError(`timed out after ${rule.timeoutSeconds} s`)),
+    rule.timeoutSeconds * 1000,
+  );
+  const signal = settings.shutdown === undefined ? timeout.signal : AbortSignal.any([timeout.signal, settings.shutdown]);
+  try {
+    const inputs: Record<string, string> = {};
+    const inputHashes: Record<string, ContentHash> = {};
+    const inputSha: Record<string, string> = {};
+    for (const input of rule.inputs) {
+      const source = join(event.eventDir, input.filename);
+      const target = join(workDir, input.filename);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(source);
+      } catch (error) {
+        throw new GenerationError(`input ${input.filename} cannot be read`, { cause: error });
+      }
+      writeFileSync(target, bytes);
+      chmodSync(target, 0o444);
+      inputs[input.name] = target;
+      inputHashes[input.name] = xxh64(bytes);
+      inputSha[input.name] = sha256(bytes);
+    }
+    let provisional: { reason: string; retryAfterSeconds: number } | undefined;
+    const ctx: GenerateContext = {
+      rule: rule.name,
+      event,
+      flags,
+      inputs,
+      outputPath: join(workDir, rule.filename),
+      workDir,
+      signal,
+      log: makeLogger(emit, event, rule.name),
+      env: settings.env,
+      now: () => new Date(now()),
+      setProvisional: (why, retryAfterSeconds) => {
+        provisional = { reason: why, retryAfterSeconds };
+      },
+    };
+    await Promise.race([rule.generate(ctx), rejectOnAbort(signal)]);
+    const produced = join(workDir, rule.filename);
+    const producedStat = statSync(produced, { throwIfNoEntry: false });
+    if (producedStat === undefined || !producedStat.isFile()) {
+      throw new GenerationError(`the rule finished without writing ${rule.filename}`);
+    }
+    const bytes = readFileSync(produced);
+    const hash = xxh64(bytes);
+    const finished = now();
+    const rider: MetadataRider = {
+      checksums: { [rule.name]: sha256(bytes) },
+      dep_checksums: inputSha,
+      dep_subset_checksums: inputSha,
+      version: settings.engineVersion,
+      manifest_filehandlers: `(${rule.name},)`,
+      wall_time: (finished - started) / 1000,
+      generation_uuid: randomUUID(),
+      generation_time: new Date(finished).toISOString(),
+      flags,
+      llama: {
+        schema: 1,
+        rule: rule.name,
+        rule_version: rule.version,
+        output: hash,
+        inputs: inputHashes,
+        ...(provisional === undefined
+          ? {}
+          : { provisional: { reason: provisional.reason, retry_after: new Date(finished + provisional.retryAfterSeconds * 1000).toISOString() } }),
+      },
+    };
+    const finalPath = join(event.eventDir, rule.filename);
+    await withEventLock(event.eventDir, async () => {
+      const intent = existsSync(paths.intent) ? parseIntent(readFileSync(paths.intent, 'utf8')) : undefined;
+      if (intent?.pid !== me.pid || intent.host !== me.host) {
+        throw new GenerationError('the intent file was removed or taken over while generating; result discarded');
+      }
+      if (settings.durable) fsyncFile(produced);
+      // Drop the old rider first: no rider may ever describe bytes that are not on disk.
+      unlinkQuiet(paths.metadata);
+      renameSync(produced, finalPath);
+      writeFileAtomicSync(paths.metadata, `${JSON.stringify(rider, null, 4)}\n`, { durable: settings.durable });
+      unlinkQuiet(paths.cooldown);
+      if (settings.versioning) {
+        await commitAll(event.eventDir, `Done regenerating ${rule.name}. Files added from manifest:\n\n${rule.filename}\n`);
+      }
+      unlinkQuiet(paths.intent);
+    });
+    settings.cache.record(finalPath, statSync(finalPath), hash);
+    const changed = hash !== previousHash;
+    emit({
+      type: 'step-succeeded',
+      event,
+      rule: rule.name,
+      reason,
+      hash,
+      changed,
+      durationMs: finished - started,
+      ...(provisional === undefined ? {} : { provisional: provisional.reason }),
+    });
+    return { status: 'succeeded', hash, changed };
+  } catch (error) {
+    const shutdown = settings.shutdown?.aborted === true && !timeout.signal.aborted;
+    const message = describeError(error);
+    let wait: number | undefined;
+    try {
+      wait = await withEventLock(event.eventDir, () => {
+        const intent = existsSync(paths.intent) ? parseIntent(readFileSync(paths.intent, 'utf8')) : undefined;
+        if (intent?.pid === me.pid) unlinkQuiet(paths.intent);
+        if (shutdown) return undefined;
+        const previous = existsSync(paths.cooldown) ? parseCooldown(readFileSync(paths.cooldown, 'utf8')) : undefined;
+        const numAttempts = previous === undefined ? 0 : previous.numAttempts + 1;
+        writeFileAtomicSync(paths.cooldown, serializeCooldown({ numAttempts, lastAttempt: now() }), { durable: false });
+        return cooldownSeconds(rule.cooldown, numAttempts);
+      });
+    } catch (lockError) {
+      emit({ type: 'warning', event, rule: rule.name, message: `could not record the failure: ${describeError(lockError)}` });
+    }
+    emit({
+      type: 'step-failed',
+      event,
+      rule: rule.name,
+      reason,
+      error: message,
+      durationMs: now() - started,
+      ...(wait === undefined ? {} : { cooldownSeconds: wait }),
+    });
+    return { status: 'failed', error: message };
+  } finally {
+    clearTimeout(timer);
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function fsyncFile(path: string): void {
+  // Opening read-only is enough for fsync on Linux.
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Write a permanent veto rider (3.5.1 `.FILENAME.veto.json`) and commit it. */
+export async function writePermanentVeto(
+  event: EventRef,
+  rule: Rule,
+  veto: string,
+  message: string,
+  settings: GenerationSettings,
+): Promise<void> {
+  const paths = riderPaths(event.eventDir, rule.filename);
+  const rider: VetoRider = {
+    manifest: [rule.filename],
+    veto_uuid: randomUUID(),
+    veto_time: new Date(settings.now()).toISOString(),
+    veto_message: message,
+    veto_function: veto,
+    veto_function_doc: message,
+  };
+  await withEventLock(event.eventDir, async () => {
+    writeFileAtomicSync(paths.veto, `${JSON.stringify(rider, null, 4)}\n`, { durable: settings.durable });
+    if (settings.versioning) await commitAll(event.eventDir, `Veto activated on ${rule.name}: ${message}.\n\n.${rule.filename}.veto.json\n`);
+  });
+  settings.emit({ type: 'step-vetoed', event, rule: rule.name, veto, message });
+}

@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { GITIGNORE_LINES } from '../event/paths.js';
+
+const run = promisify(execFile);
+
+/** Identity used when the machine has none configured, so commits never fail for that reason. */
+const IDENTITY = ['-c', 'user.name=llama', '-c', 'user.email=llama@localhost', '-c', 'commit.gpgsign=false'];
+
+async function git(eventDir: string, args: string[]): Promise<string> {
+  const { stdout } = await run('git', [...IDENTITY, ...args], { cwd: eventDir, maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+/** `git init` plus the 3.5.1 `.gitignore` (and our transient riders); idempotent. */
+export async function ensureGitRepo(eventDir: string): Promise<void> {
+  if (!existsSync(join(eventDir, '.git'))) await git(eventDir, ['init', '-q']);
+  const ignorePath = join(eventDir, '.gitignore');
+  const current = existsSync(ignorePath) ? readFileSync(ignorePath, 'utf8') : '';
+  const have = new Set(current.split('\n'));
+  const missing = GITIGNORE_LINES.filter((line) => !have.has(line));
+  if (missing.length > 0) {
+    writeFileSync(ignorePath, `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${missing.join('\n')}\n`);
+  }
+}
+
+/** Stage everything and commit (3.5.1 `commit_changes`); a clean tree is not an error. */
+export async function commitAll(eventDir: string, message: string): Promise<boolean> {
+  await git(eventDir, ['add', '-A', '.']);
+  const status = await git(eventDir, ['status', '--porcelain']);
+  if (status.trim() === '') return false;
+  await git(eventDir, ['commit', '-q', '--no-verify', '-m', message]);
+  return true;
+}
+
+/** Unix time (s) of the first commit, or undefined when the directory is not versioned. */
+export async function firstCommitTime(eventDir: string): Promise<number | undefined> {
+  if (!existsSync(join(eventDir, '.git'))) return undefined;
+  try {
+    const out = await git(eventDir, ['log', '--reverse', '--format=%at', '--max-parents=0']);
+    const first = out.split('\n')[0];
+    return first === undefined || first === '' ? undefined : Number(first);
+  } catch {
+    return undefined;
+  }
+}

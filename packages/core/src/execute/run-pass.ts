@@ -1,0 +1,203 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import { describeError } from '../errors.js';
+import { initHashing, type ContentHash, type HashCache } from '../hash/hash.js';
+import { decideStep, type InputStatus } from '../plan/decide.js';
+import { isForced, planEvent } from '../plan/plan.js';
+import type { EventPlan, PlanOptions, Step } from '../plan/types.js';
+import type { Pipeline } from '../rule/pipeline.js';
+import type { EventRef, Flags, Rule } from '../rule/types.js';
+import { loadEventSnapshot, type EventSnapshot, type RuleState } from '../state/snapshot.js';
+import type { Emit, PassSummary } from './events.js';
+import { generateRule, writePermanentVeto, type GenerationSettings } from './generate.js';
+import { ensureGitRepo } from './git.js';
+
+/** 3.5.1 ran 4 generation workers ($LLAMA_IO_DEFAULT_GEN_MAX_WORKERS). */
+export const DEFAULT_CONCURRENCY = 4;
+
+/**
+ * Bounded concurrency shared by every event of every pass: one global limit plus named pools
+ * (a rule's pool is taken first, so waiting for a pool never holds a global slot).
+ */
+export class Scheduler {
+  readonly #global: LimitFunction;
+  readonly #pools = new Map<string, LimitFunction>();
+  constructor(concurrency = DEFAULT_CONCURRENCY) {
+    this.#global = pLimit(Math.max(1, concurrency));
+  }
+  run<T>(rule: Rule, task: () => Promise<T>): Promise<T> {
+    if (rule.pool === undefined) return this.#global(task);
+    let pool = this.#pools.get(rule.pool.name);
+    if (pool === undefined) {
+      pool = pLimit(Math.max(1, rule.pool.concurrency));
+      this.#pools.set(rule.pool.name, pool);
+    }
+    return pool(() => this.#global(task));
+  }
+}
+
+export interface PassOptions {
+  readonly pipeline: Pipeline;
+  readonly events: readonly EventRef[];
+  readonly cache: HashCache;
+  readonly scheduler: Scheduler;
+  readonly emit: Emit;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Unix ms; tests inject a fixed clock. */
+  readonly now?: () => number;
+  readonly shutdown?: AbortSignal;
+  readonly force?: PlanOptions['force'];
+  readonly allowManual?: boolean;
+  readonly versioning?: boolean;
+  readonly durable?: boolean;
+  /** Plan and report, write nothing. */
+  readonly dryRun?: boolean;
+  readonly engineVersion?: string;
+}
+
+/** How a rule ended in this pass, as its dependents see it. */
+interface Outcome {
+  readonly exists: boolean;
+  readonly hash?: ContentHash;
+  readonly failed: boolean;
+}
+
+export interface PassResult {
+  readonly plans: readonly EventPlan[];
+  readonly summary: PassSummary;
+}
+
+/**
+ * One pass over the selected events: snapshot, plan, then run each event's plan as a DAG in
+ * which a rule starts as soon as its inputs have settled, so a whole cascade completes within
+ * the pass. Every rule is attempted at most once per pass.
+ */
+export async function runPass(options: PassOptions): Promise<PassResult> {
+  await initHashing();
+  const now = options.now ?? Date.now;
+  const started = now();
+  const counts = { succeeded: 0, failed: 0, skipped: 0, cutoff: 0, vetoed: 0, eventErrors: 0 };
+  const emit: Emit = (e) => {
+    switch (e.type) {
+      case 'step-succeeded': counts.succeeded++; break;
+      case 'step-failed': counts.failed++; break;
+      case 'step-skipped': counts.skipped++; break;
+      case 'step-cutoff': counts.cutoff++; break;
+      case 'step-vetoed': counts.vetoed++; break;
+      case 'event-error': counts.eventErrors++; break;
+      default: break;
+    }
+    options.emit(e);
+  };
+  emit({ type: 'pass-started', events: options.events.length, at: started });
+  const settings: GenerationSettings = {
+    cache: options.cache,
+    emit,
+    env: options.env ?? process.env,
+    now,
+    ...(options.shutdown === undefined ? {} : { shutdown: options.shutdown }),
+    versioning: options.versioning ?? true,
+    durable: options.durable ?? true,
+    engineVersion: options.engineVersion ?? '0.0.0',
+  };
+  const plans: EventPlan[] = [];
+  const work: Promise<void>[] = [];
+  for (const event of options.events) {
+    if (options.shutdown?.aborted === true) break;
+    const snapshot = loadEventSnapshot(event, options.pipeline, options.cache);
+    const plan = planEvent(options.pipeline, snapshot, {
+      now: now(),
+      ...(options.force === undefined ? {} : { force: options.force }),
+      allowManual: options.allowManual ?? false,
+    });
+    plans.push(plan);
+    emit({ type: 'event-planned', plan });
+    for (const warning of plan.warnings) emit({ type: 'warning', event, message: warning });
+    if (plan.error !== undefined) {
+      emit({ type: 'event-error', event, diagnostics: plan.error });
+      continue;
+    }
+    if (options.dryRun === true) continue;
+    if (!plan.steps.some((s) => s.action === 'run' || s.action === 'veto')) continue;
+    work.push(
+      executeEventPlan(plan, snapshot, options, settings).catch((error: unknown) => {
+        emit({ type: 'event-error', event, diagnostics: [{ code: 'internal', message: describeError(error) }] });
+      }),
+    );
+  }
+  await Promise.all(work);
+  const summary: PassSummary = { events: options.events.length, ...counts, durationMs: now() - started };
+  emit({ type: 'pass-finished', summary });
+  return { plans, summary };
+}
+
+async function executeEventPlan(plan: EventPlan, snapshot: EventSnapshot, options: PassOptions, settings: GenerationSettings): Promise<void> {
+  const { pipeline } = options;
+  const event = plan.event;
+  const flags = (snapshot.flags as { ok: true; value: Flags }).value;
+  if (settings.versioning) await ensureGitRepo(event.eventDir);
+  const steps = new Map(plan.steps.map((s) => [s.rule, s]));
+  const outcomes = new Map<string, Promise<Outcome>>();
+  const stateOf = (name: string): RuleState | undefined => snapshot.rules.get(name);
+  const settled = (name: string): Outcome => {
+    const output = stateOf(name)?.output;
+    return { exists: output?.exists ?? false, ...(output?.hash === undefined ? {} : { hash: output.hash }), failed: false };
+  };
+
+  const outcomeOf = (input: Rule): Promise<Outcome> => outcomes.get(input.name) ?? Promise.resolve(settled(input.name));
+
+  for (const name of pipeline.order) {
+    const rule = pipeline.rules.get(name) as Rule;
+    const planned = steps.get(name) as Step;
+    if (planned.action === 'fresh' || planned.action === 'skip') {
+      outcomes.set(name, Promise.resolve(settled(name)));
+      continue;
+    }
+    outcomes.set(
+      name,
+      (async (): Promise<Outcome> => {
+        const inputOutcomes = await Promise.all(rule.inputs.map(outcomeOf));
+        const inputs: InputStatus[] = rule.inputs.map((input, i) => {
+          const o = inputOutcomes[i] as Outcome;
+          return { name: input.name, exists: o.exists, ...(o.hash === undefined ? {} : { hash: o.hash }), pending: false, failed: o.failed };
+        });
+        const state = stateOf(name) as RuleState;
+        const step = decideStep(rule, state, inputs, {
+          event,
+          flags,
+          now: settings.now(),
+          forced: isForced({ now: 0, ...(options.force === undefined ? {} : { force: options.force }) }, name),
+          allowManual: options.allowManual ?? false,
+        });
+        if (step.action === 'fresh') {
+          if (planned.action === 'run' && planned.reason.kind === 'upstream-rebuilt') settings.emit({ type: 'step-cutoff', event, rule: name });
+          return settled(name);
+        }
+        if (step.action === 'skip') {
+          settings.emit({ type: 'step-skipped', event, rule: name, reason: step.reason });
+          return settled(name);
+        }
+        if (step.action === 'veto') {
+          await writePermanentVeto(event, rule, step.reason.veto, step.reason.message, settings);
+          return settled(name);
+        }
+        if (options.shutdown?.aborted === true) return settled(name);
+        const previous = state.output.hash;
+        const result = await options.scheduler.run(rule, () =>
+          options.shutdown?.aborted === true
+            ? Promise.resolve({ status: 'failed' as const, error: 'shutting down' })
+            : generateRule(event, rule, flags, step.reason, previous, settings),
+        );
+        switch (result.status) {
+          case 'succeeded':
+            return { exists: true, hash: result.hash, failed: false };
+          case 'intent-held':
+            settings.emit({ type: 'step-skipped', event, rule: name, reason: { kind: 'intent-held', until: result.until, ...(result.pid === undefined ? {} : { pid: result.pid }) } });
+            return settled(name);
+          case 'failed':
+            return { ...settled(name), failed: true };
+        }
+      })(),
+    );
+  }
+  await Promise.all(outcomes.values());
+}

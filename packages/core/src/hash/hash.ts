@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync, mkdirSync, renameSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import xxhash from 'xxhash-wasm';
+
+/** Hex xxh64 of some bytes (seed 0). */
+export type ContentHash = string & { readonly __brand: 'xxh64' };
+
+type Hasher = Awaited<ReturnType<typeof xxhash>>;
+let hasher: Hasher | undefined;
+
+/** Load the xxhash wasm module once; every other function here is synchronous afterwards. */
+export async function initHashing(): Promise<void> {
+  hasher ??= await xxhash();
+}
+
+export function xxh64(bytes: Uint8Array): ContentHash {
+  if (hasher === undefined) throw new Error('initHashing() must be awaited before hashing');
+  return hasher.h64Raw(bytes).toString(16).padStart(16, '0') as ContentHash;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * A file's identity for the hash cache: if none of these changed, neither did the bytes
+ * (unless the file is "racily clean", see below).
+ */
+export function statKey(stat: Stats): string {
+  return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+}
+
+/**
+ * Timestamps are coarse (a kernel tick); a file modified within one tick of being hashed may
+ * change again without its mtime changing. Such entries are re-hashed (git's racy-clean rule).
+ */
+const RACY_MARGIN_MS = 50;
+
+interface Entry {
+  key: string;
+  hash: ContentHash;
+  /** Wall-clock ms when the bytes were hashed. */
+  at: number;
+}
+
+interface ParsedEntry {
+  key: string;
+  value: unknown;
+  at: number;
+}
+
+/**
+ * Content hashes keyed by path and validated by (inode, size, mtime, ctime): a pass over
+ * unchanged files costs stat calls, not reads. Persisted as one file per run so that a fresh
+ * process does not re-read thousands of files.
+ */
+export class HashCache {
+  readonly #entries = new Map<string, Entry>();
+  /** Parsed small files (metadata riders), under the same stat-key rule as hashes. */
+  readonly #parsed = new Map<string, ParsedEntry>();
+  #dirty = false;
+  hits = 0;
+  misses = 0;
+
+  /** Hash of the file at `path` whose stat is `stat`; reads the file only when needed. */
+  hash(path: string, stat: Stats): ContentHash {
+    const key = statKey(stat);
+    const entry = this.#entries.get(path);
+    if (entry !== undefined && entry.key === key && Math.max(stat.mtimeMs, stat.ctimeMs) < entry.at - RACY_MARGIN_MS) {
+      this.hits++;
+      return entry.hash;
+    }
+    this.misses++;
+    const hash = xxh64(readFileSync(path));
+    this.record(path, stat, hash);
+    return hash;
+  }
+
+  /** `parse(text)` of the file at `path`, re-read only when its stat key changed. */
+  parsed<T>(path: string, stat: Stats, parse: (text: string) => T): T {
+    const key = statKey(stat);
+    const entry = this.#parsed.get(path);
+    if (entry !== undefined && entry.key === key && Math.max(stat.mtimeMs, stat.ctimeMs) < entry.at - RACY_MARGIN_MS) {
+      this.hits++;
+      return entry.value as T;
+    }
+    this.misses++;
+    const at = Date.now();
+    const value = parse(readFileSync(path, 'utf8'));
+    this.#parsed.set(path, { key, value, at });
+    this.#dirty = true;
+    return value;
+  }
+
+  /** Remember a hash computed elsewhere (e.g. of an output we just wrote). */
+  record(path: string, stat: Stats, hash: ContentHash, hashedAt = Date.now()): void {
+    this.#entries.set(path, { key: statKey(stat), hash, at: hashedAt });
+    this.#dirty = true;
+  }
+
+  forget(path: string): void {
+    if (this.#entries.delete(path)) this.#dirty = true;
+    if (this.#parsed.delete(path)) this.#dirty = true;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Load a persisted cache; a missing or corrupt file just means an empty cache. */
+  static load(file: string): HashCache {
+    const cache = new HashCache();
+    try {
+      const data = JSON.parse(readFileSync(file, 'utf8')) as { v: number; e: [string, string, string, number][]; p?: [string, string, unknown, number][] };
+      if (data.v === 1 && Array.isArray(data.e)) {
+        for (const [path, key, hash, at] of data.e) cache.#entries.set(path, { key, hash: hash as ContentHash, at });
+        for (const [path, key, value, at] of data.p ?? []) cache.#parsed.set(path, { key, value, at });
+      }
+    } catch {
+      // start empty: the cache only saves work, it never decides correctness on its own
+    }
+    return cache;
+  }
+
+  save(file: string): void {
+    if (!this.#dirty) return;
+    const e: [string, string, string, number][] = [];
+    for (const [path, entry] of this.#entries) e.push([path, entry.key, entry.hash, entry.at]);
+    const p: [string, string, unknown, number][] = [];
+    for (const [path, entry] of this.#parsed) p.push([path, entry.key, entry.value, entry.at]);
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ v: 1, e, p }));
+    renameSync(tmp, file);
+    this.#dirty = false;
+  }
+}

@@ -1,7 +1,8 @@
 import { defineRule, type Rule } from '@llama/core';
+import { slackReceiptGenerator } from '../slack/receipt.js';
+import type { SlackOrganisation } from '../slack/config.js';
 import { ICECUBE_UPLOAD_VETOES, UPLOAD_VETOES } from '../vetoes.js';
 import { LVCGraceDbEventData, LvcDistancesJson } from './gw.js';
-import { notYetImplemented } from './not-implemented.js';
 import {
   CoincScatterI3LvcPdf,
   CoincScatterI3LvcPng,
@@ -16,7 +17,7 @@ import { LVAlertJSON, LvcGcnXml, LvcRetractionXml, SkymapInfo } from './triggers
 
 /** Group F: Slack upload receipts, `rct_slk_<org>_<uploaded filename>.json`. */
 
-export type SlackOrganisation = 'lma' | 'i3';
+export type { SlackOrganisation };
 
 function receipt(org: SlackOrganisation, uploaded: Rule): Rule {
   const orgName = org === 'lma' ? 'Lma' : 'I3';
@@ -29,7 +30,7 @@ function receipt(org: SlackOrganisation, uploaded: Rule): Rule {
     vetoes: org === 'i3' ? ICECUBE_UPLOAD_VETOES : UPLOAD_VETOES,
     pool: { name: 'slack', concurrency: 2 },
     description: `Receipt of the Slack upload of ${uploaded.filename} to the ${org === 'lma' ? 'LLAMA' : 'IceCube'} workspace`,
-    generate: notYetImplemented(name),
+    generate: slackReceiptGenerator(org, uploaded, SkymapInfo),
   });
 }
 

@@ -1,4 +1,5 @@
 import { defineRule } from '@llama/core';
+import { generateLvcGraceDbEventData, generateLvcSkymapFits, generatePAstro } from '../gracedb/products.js';
 import { ONLINE_VETOES } from '../vetoes.js';
 import { notYetImplemented } from './not-implemented.js';
 import { SkymapInfo } from './triggers.js';
@@ -13,7 +14,7 @@ export const LvcSkymapFits = defineRule({
   vetoes: ONLINE_VETOES,
   pool: { name: 'gracedb', concurrency: 2 },
   description: 'The GW skymap named in SkymapInfo, downloaded from GraceDB and stored gzipped',
-  generate: notYetImplemented('LvcSkymapFits'),
+  generate: generateLvcSkymapFits,
 });
 
 export const LvcSkymapHdf5 = defineRule({
@@ -39,7 +40,7 @@ export const LVCGraceDbEventData = defineRule({
   vetoes: ONLINE_VETOES,
   pool: { name: 'gracedb', concurrency: 2 },
   description: 'GraceDB JSON of the superevent\'s preferred event',
-  generate: notYetImplemented('LVCGraceDbEventData'),
+  generate: generateLvcGraceDbEventData,
 });
 
 export const PAstro = defineRule({
@@ -49,5 +50,5 @@ export const PAstro = defineRule({
   vetoes: ONLINE_VETOES,
   pool: { name: 'gracedb', concurrency: 2 },
   description: 'GraceDB p_astro.json: source-class probabilities',
-  generate: notYetImplemented('PAstro'),
+  generate: generatePAstro,
 });

@@ -43,8 +43,9 @@ export function validateRules(rules: readonly Rule[], options: PipelineOptions =
     const seen = byName.get(rule.name);
     if (seen !== undefined && seen !== rule) {
       problems.push({ code: 'duplicate-name', subject: rule.name, message: `two different rules are named ${rule.name}` });
+    } else {
+      byName.set(rule.name, rule);
     }
-    byName.set(rule.name, rule);
     const fileOwner = byFile.get(rule.filename);
     if (fileOwner !== undefined && fileOwner !== rule.name) {
       problems.push({ code: 'duplicate-filename', subject: rule.name, message: `rules ${fileOwner} and ${rule.name} both write ${rule.filename}` });

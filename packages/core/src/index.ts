@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './rule/types.js';
 export * from './rule/define.js';
 export * from './rule/pipeline.js';
+export * from './rule/json-rules.js';
 export * from './event/flags.js';
 export * from './event/paths.js';
 export * from './event/riders.js';

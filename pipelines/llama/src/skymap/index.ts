@@ -1,3 +1,22 @@
 /** The skymap module: reading LVK skymaps and the figures derived from them. */
 export type { Skymap, SkymapMeta } from './types.js';
 export { readSkymapFits, parseSkymapFits, skymapFromFits, SkymapError } from './read.js';
+export {
+  argsortDescending,
+  credibleAreas,
+  credibleLevels,
+  densityAt,
+  densityRanking,
+  distanceMoments,
+  flattenToOrder,
+  inCredibleRegion,
+  isFlat,
+  maxProbabilityDirection,
+  pixelDistanceMoments,
+  pixelInCredibleRegion,
+  pixelIndexAt,
+  pixelProbabilities,
+  summarizeSkymap,
+  totalProbability,
+} from './analysis.js';
+export type { Direction, DistanceSummary, ProbeResult, SkymapSummary } from './analysis.js';

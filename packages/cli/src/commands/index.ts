@@ -1,8 +1,15 @@
 import type { CommandModule } from 'yargs';
+import { eventCommand } from './event.js';
+import { flagsCommand } from './flags.js';
+import { ingestCommand } from './ingest.js';
 
 /**
  * Every `llama` subcommand, one module per file. A command's handler sets `process.exitCode`
  * (0 done, 1 some work failed, 2 usage or configuration error) and never calls process.exit.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [
+  eventCommand,
+  flagsCommand,
+  ingestCommand,
+];

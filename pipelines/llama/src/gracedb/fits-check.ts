@@ -89,3 +89,26 @@ export function fitsProblem(input: Uint8Array): string | undefined {
   }
   return tables === 0 ? 'no BINTABLE extension (not a HEALPix skymap)' : undefined;
 }
+
+/** The first value of a header keyword in any HDU (e.g. CREATOR), or undefined. */
+export function fitsHeaderValue(input: Uint8Array, key: string): string | undefined {
+  let bytes = input;
+  if (isGzip(input)) {
+    try {
+      bytes = gunzipSync(input);
+    } catch {
+      return undefined;
+    }
+  }
+  let offset = 0;
+  while (offset < bytes.length) {
+    const header = scanHeader(bytes, offset);
+    if (typeof header === 'string') return undefined;
+    const value = header.cards.get(key);
+    if (value !== undefined) return value;
+    const size = dataBytes(header.cards);
+    if (typeof size === 'string') return undefined;
+    offset = header.end + Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return undefined;
+}

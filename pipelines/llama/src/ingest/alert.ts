@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { initEvent, type EventRef } from '@llama/core';
+import { parseLvkAlert, type LvkAlertEvent } from '../alerts/igwn-alert.js';
+import { isSupereventId } from '../gracedb/ids.js';
+import { fitsHeaderValue, fitsProblem, isGzip } from '../gracedb/fits-check.js';
+import { LvcSkymapFits } from '../rules/gw.js';
+import { LVAlertJSON } from '../rules/triggers.js';
+import { parseSkymapInfo, skymapNameVersion, type SkymapInfoData } from '../skymap-info.js';
+import {
+  ensureRunDir,
+  eventsOfGraceId,
+  IngestError,
+  nowIso,
+  openEvent,
+  presetFor,
+  vetoGraceId,
+  writeFile,
+  writeSkymapInfo,
+  type IngestOptions,
+  type IngestOutcome,
+} from './common.js';
+
+/**
+ * The GraceDB file name of an alert's skymap. Alerts carry the bytes but not the name: take the
+ * producer from the FITS CREATOR card, else from the group and pipeline.
+ */
+export function alertSkymapName(event: LvkAlertEvent, skymap: Uint8Array): string {
+  const creator = (fitsHeaderValue(skymap, 'CREATOR') ?? '').toLowerCase();
+  if (creator.includes('bayestar')) return 'bayestar.multiorder.fits';
+  if (creator.includes('bilby') || creator.includes('from-samples') || creator.includes('from_samples')) return 'Bilby.multiorder.fits';
+  const pipeline = event.pipeline.toLowerCase();
+  if (event.group?.toLowerCase() === 'burst') {
+    for (const producer of ['cwb', 'olib', 'mly']) if (pipeline.includes(producer)) return `${producer}.multiorder.fits`;
+  }
+  return 'bayestar.multiorder.fits';
+}
+
+async function existingSkymap(event: EventRef): Promise<{ info: SkymapInfoData; fits: Uint8Array | undefined } | undefined> {
+  let info: SkymapInfoData;
+  try {
+    info = parseSkymapInfo(await readFile(join(event.eventDir, 'skymap_info.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  try {
+    const stored = await readFile(join(event.eventDir, LvcSkymapFits.filename));
+    return { info, fits: new Uint8Array(isGzip(stored) ? gunzipSync(stored) : stored) };
+  } catch {
+    return { info, fits: undefined };
+  }
+}
+
+/**
+ * The version recorded for an alert's skymap. GraceDB's version is not in the alert: the first
+ * skymap of a name is version 0, and a later alert with different bytes under the same name
+ * counts up, so that skymap_filename changes exactly when the skymap does.
+ */
+function alertSkymapVersion(name: string, skymap: Uint8Array, previous: Awaited<ReturnType<typeof existingSkymap>>): number {
+  if (previous === undefined) return 0;
+  const { name: oldName, version } = skymapNameVersion(previous.info);
+  if (oldName !== name) return 0;
+  const same = previous.fits !== undefined && Buffer.from(previous.fits).equals(Buffer.from(skymap));
+  return same ? version : version + 1;
+}
+
+export async function ingestAlertFile(path: string, options: IngestOptions): Promise<IngestOutcome> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (cause) {
+    throw new IngestError(`${path}: cannot read the alert (${(cause as Error).message})`, { cause });
+  }
+  return ingestAlert(bytes, path, options);
+}
+
+/** Ingest one O4 LVK alert (igwn.gwalert JSON): LVAlertJSON, SkymapInfo, the skymap, retractions. */
+export async function ingestAlert(bytes: Uint8Array, source: string, options: IngestOptions): Promise<IngestOutcome> {
+  const text = new TextDecoder().decode(bytes);
+  const parsed = parseLvkAlert(text);
+  if (parsed.kind === 'invalid') throw new IngestError(`${source}: ${parsed.problem}`);
+  if (parsed.kind === 'not-lvk') return { source, status: 'skipped', events: [], messages: [`skipped ${source}: ${parsed.reason}`] };
+  const alert = parsed.alert;
+  const sid = alert.supereventId;
+  const via = `${alert.alertType} alert for ${sid}`;
+  // Mock (MS…) and test/playground superevents are tests; S… superevents are real public alerts.
+  const preset = presetFor(!(isSupereventId(sid) && sid.startsWith('S')));
+
+  if (alert.event === undefined) {
+    await ensureRunDir(options.runDir);
+    const messages: string[] = [];
+    let target = eventsOfGraceId(options.runDir, sid).find((e) => e.eventId === sid);
+    if (target === undefined) {
+      target = await initEvent(options.runDir, sid, { flags: { ...preset, ...options.flags, VETOED: 'true' } });
+      messages.push(`created ${sid} to record the retraction`);
+    }
+    await writeFile(options, target, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
+    const vetoed = await vetoGraceId(options.runDir, sid, `retracted by ${via}`);
+    messages.push(`${sid} retracted: wrote ${LVAlertJSON.filename} in ${sid} and set VETOED=true in ${vetoed.join(', ')}`);
+    return { source, status: 'ingested', events: vetoed, messages };
+  }
+
+  const skymap = alert.event.skymap;
+  if (skymap !== undefined) {
+    const problem = fitsProblem(skymap);
+    if (problem !== undefined) throw new IngestError(`${source}: the alert's skymap is not a usable FITS file: ${problem}`);
+  }
+  const { event, created, flags } = await openEvent(options, sid, sid, preset);
+  const messages = [`${created ? 'created' : 'updated'} ${sid} (${alert.alertType}${flags?.['VETOED'] === 'true' ? ', VETOED' : ''})`];
+  await writeFile(options, event, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
+  if (skymap === undefined) {
+    messages.push('the alert carries no skymap; skymap_info.json and lvc_skymap.fits.gz unchanged');
+    return { source, status: 'ingested', events: [sid], messages };
+  }
+  const previous = await existingSkymap(event);
+  const name = alertSkymapName(alert.event, skymap);
+  const version = alertSkymapVersion(name, skymap, previous);
+  // The skymap first: LvcSkymapFits is generate-once, so once it exists the engine never
+  // downloads it; SkymapInfo second, so no pass sees the new SkymapInfo without its skymap.
+  await writeFile(options, event, LvcSkymapFits, isGzip(skymap) ? skymap : new Uint8Array(gzipSync(skymap)), `Wrote LvcSkymapFits from the skymap in the ${via}.\n\n${LvcSkymapFits.filename}\n`);
+  const info: SkymapInfoData = {
+    event_time_iso: alert.event.time,
+    graceid: sid,
+    far: alert.event.far,
+    notice_time_iso: alert.timeCreated ?? nowIso(options),
+    pipeline: alert.event.pipeline.toUpperCase(),
+    skymap_filename: `${name},${version}`,
+    alert_type: 'igwn-alert',
+  };
+  await writeSkymapInfo(options, event, info, `Generated SkymapInfo from ${via}.\n\nskymap_info.json\n`);
+  messages.push(`wrote lvc_skymap.fits.gz (${skymap.length} bytes) and skymap_info.json (${info.skymap_filename})`);
+  return { source, status: 'ingested', events: [sid], messages };
+}

@@ -1,4 +1,5 @@
 import { ConfigError, describeError } from '@llama/core';
+import { rewritePlusOptions } from './commands/run.js';
 import { createParser } from './parser.js';
 
 /** Run the CLI; returns the exit code (0 done, 1 some work failed, 2 usage/configuration error). */
@@ -6,7 +7,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.exitCode = undefined;
   let usageError: string | undefined;
   try {
-    await createParser(argv)
+    await createParser(rewritePlusOptions(argv))
       .fail((message, error) => {
         usageError = message ?? (error === undefined ? 'invalid usage' : describeError(error));
       })

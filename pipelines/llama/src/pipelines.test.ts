@@ -27,3 +27,10 @@ describe('named pipelines (3.5.1 §2)', () => {
     }
   });
 });
+
+describe('the cheap name list used by the CLI', () => {
+  it('matches DEFAULT_PIPELINE exactly', async () => {
+    const { DEFAULT_PIPELINE_NAMES } = await import('./names.js');
+    expect([...DEFAULT_PIPELINE_NAMES].sort()).toEqual([...DEFAULT_PIPELINE.rules.keys()].sort());
+  });
+});

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { runCommand } from './run.js';
 import { eventCommand } from './event.js';
 import { flagsCommand } from './flags.js';
 import { ingestCommand } from './ingest.js';
@@ -9,6 +10,7 @@ import { ingestCommand } from './ingest.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
+  runCommand,
   eventCommand,
   flagsCommand,
   ingestCommand,

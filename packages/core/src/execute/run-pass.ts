@@ -8,7 +8,7 @@ import type { Pipeline } from '../rule/pipeline.js';
 import type { EventRef, Flags, Rule } from '../rule/types.js';
 import { loadEventSnapshot, type EventSnapshot, type RuleState } from '../state/snapshot.js';
 import type { Emit, PassSummary } from './events.js';
-import { generateRule, writePermanentVeto, type GenerationSettings } from './generate.js';
+import { generateRule, writePermanentVeto, type GenerationOutcome, type GenerationSettings } from './generate.js';
 import { ensureGitRepo } from './git.js';
 
 /** 3.5.1 ran 4 generation workers ($LLAMA_IO_DEFAULT_GEN_MAX_WORKERS). */
@@ -44,6 +44,9 @@ export interface PassOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Unix ms; tests inject a fixed clock. */
   readonly now?: () => number;
+  /** When aborted, no new generation starts; running ones go on. */
+  readonly stopNew?: AbortSignal;
+  /** When aborted, running generations are aborted too (no cooldown is recorded for them). */
   readonly shutdown?: AbortSignal;
   readonly force?: PlanOptions['force'];
   readonly allowManual?: boolean;
@@ -101,8 +104,9 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
   };
   const plans: EventPlan[] = [];
   const work: Promise<void>[] = [];
+  const stopping = (): boolean => options.stopNew?.aborted === true || options.shutdown?.aborted === true;
   for (const event of options.events) {
-    if (options.shutdown?.aborted === true) break;
+    if (stopping()) break;
     const snapshot = loadEventSnapshot(event, options.pipeline, options.cache);
     const plan = planEvent(options.pipeline, snapshot, {
       now: now(),
@@ -119,7 +123,7 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
     if (options.dryRun === true) continue;
     if (!plan.steps.some((s) => s.action === 'run' || s.action === 'veto')) continue;
     work.push(
-      executeEventPlan(plan, snapshot, options, settings).catch((error: unknown) => {
+      executeEventPlan(plan, snapshot, options, settings, stopping).catch((error: unknown) => {
         emit({ type: 'event-error', event, diagnostics: [{ code: 'internal', message: describeError(error) }] });
       }),
     );
@@ -130,7 +134,13 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
   return { plans, summary };
 }
 
-async function executeEventPlan(plan: EventPlan, snapshot: EventSnapshot, options: PassOptions, settings: GenerationSettings): Promise<void> {
+async function executeEventPlan(
+  plan: EventPlan,
+  snapshot: EventSnapshot,
+  options: PassOptions,
+  settings: GenerationSettings,
+  stopping: () => boolean,
+): Promise<void> {
   const { pipeline } = options;
   const event = plan.event;
   const flags = (snapshot.flags as { ok: true; value: Flags }).value;
@@ -180,11 +190,11 @@ async function executeEventPlan(plan: EventPlan, snapshot: EventSnapshot, option
           await writePermanentVeto(event, rule, step.reason.veto, step.reason.message, settings);
           return settled(name);
         }
-        if (options.shutdown?.aborted === true) return settled(name);
+        if (stopping()) return settled(name);
         const previous = state.output.hash;
-        const result = await options.scheduler.run(rule, () =>
-          options.shutdown?.aborted === true
-            ? Promise.resolve({ status: 'failed' as const, error: 'shutting down' })
+        const result = await options.scheduler.run<GenerationOutcome | { status: 'stopped' }>(rule, () =>
+          stopping()
+            ? Promise.resolve({ status: 'stopped' as const })
             : generateRule(event, rule, flags, step.reason, previous, settings),
         );
         switch (result.status) {
@@ -194,6 +204,8 @@ async function executeEventPlan(plan: EventPlan, snapshot: EventSnapshot, option
             settings.emit({ type: 'step-skipped', event, rule: name, reason: { kind: 'intent-held', until: result.until, ...(result.pid === undefined ? {} : { pid: result.pid }) } });
             return settled(name);
           case 'failed':
+            return { ...settled(name), failed: true };
+          case 'stopped':
             return { ...settled(name), failed: true };
         }
       })(),

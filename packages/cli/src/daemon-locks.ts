@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { processAlive } from '@llama/core';
+
+/**
+ * Daemon lock directories in `<cache>/llamad.run.d`, named as 3.5.1 names them:
+ * quote_plus(realpath(rundir)) (sorted, comma-joined; sha1 when longer than 120 characters),
+ * then `+`, then quote_plus(simplify_glob(eventid glob)).
+ */
+
+/** Python's urllib.parse.quote_plus with the default safe set. */
+export function quotePlus(text: string): string {
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const ch = String.fromCharCode(byte);
+    if (/[A-Za-z0-9_.\-~]/.test(ch)) out += ch;
+    else if (ch === ' ') out += '+';
+    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+export function unquotePlus(text: string): string {
+  return decodeURIComponent(text.replace(/\+/g, ' '));
+}
+
+/** `?`, `[`, `]` become `*`; keep what is before the first `*` and after the last (`a*b*c` → `a*c`). */
+export function simplifyGlob(glob: string): string {
+  const starred = glob.replace(/[?[\]]/g, '*');
+  const first = starred.indexOf('*');
+  if (first === -1) return starred;
+  return `${starred.slice(0, first)}*${starred.slice(starred.lastIndexOf('*') + 1)}`;
+}
+
+/** 3.5.1 globs_intersect: could some eventid match both (simplified) globs? */
+export function globsIntersect(a: string, b: string): boolean {
+  const sa = simplifyGlob(a);
+  const sb = simplifyGlob(b);
+  const wa = sa.includes('*');
+  const wb = sb.includes('*');
+  if (!wa && !wb) return sa === sb;
+  const parts = (g: string): [string, string] => {
+    const i = g.indexOf('*');
+    return [g.slice(0, i), g.slice(i + 1)];
+  };
+  if (wa && wb) {
+    const [pa, xa] = parts(sa);
+    const [pb, xb] = parts(sb);
+    const [shortP, longP] = pa.length <= pb.length ? [pa, pb] : [pb, pa];
+    const [shortX, longX] = xa.length <= xb.length ? [xa, xb] : [xb, xa];
+    return longP.startsWith(shortP) && longX.endsWith(shortX);
+  }
+  const [literal, pattern] = wa ? [sb, sa] : [sa, sb];
+  const [prefix, suffix] = parts(pattern);
+  return literal.length >= prefix.length + suffix.length && literal.startsWith(prefix) && literal.endsWith(suffix);
+}
+
+export function lockDirName(runDirs: readonly string[], glob: string): string {
+  let runs = [...runDirs].sort().map(quotePlus).join(',');
+  if (runs.length > 120) runs = createHash('sha1').update(runs).digest('hex');
+  return `${runs}+${quotePlus(simplifyGlob(glob))}`;
+}
+
+export interface DaemonEntry {
+  readonly lockDir: string;
+  readonly name: string;
+  /** Undefined when the run part is a sha1 of long paths. */
+  readonly runDirs: readonly string[] | undefined;
+  readonly glob: string;
+  readonly pid: number | undefined;
+  readonly commandLine: string | undefined;
+  readonly startedAt: string | undefined;
+  readonly alive: boolean;
+}
+
+function parseName(name: string): { runDirs: string[] | undefined; glob: string } {
+  const plus = name.lastIndexOf('+');
+  const runs = name.slice(0, plus);
+  const glob = unquotePlus(name.slice(plus + 1));
+  const runDirs = /^[0-9a-f]{40}$/.test(runs) ? undefined : runs.split(',').map(unquotePlus);
+  return { runDirs, glob };
+}
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function listDaemons(root: string): DaemonEntry[] {
+  if (!existsSync(root)) return [];
+  const entries: DaemonEntry[] = [];
+  for (const name of readdirSync(root).sort()) {
+    if (!name.includes('+')) continue;
+    const lockDir = join(root, name);
+    const pidText = readOptional(join(lockDir, 'pid'));
+    const pid = pidText === undefined ? undefined : Number.parseInt(pidText, 10);
+    const { runDirs, glob } = parseName(name);
+    entries.push({
+      lockDir,
+      name,
+      runDirs,
+      glob,
+      pid: pid !== undefined && Number.isInteger(pid) ? pid : undefined,
+      commandLine: readOptional(join(lockDir, 'cmdline')),
+      startedAt: readOptional(join(lockDir, 'started')),
+      alive: pid !== undefined && processAlive(pid),
+    });
+  }
+  return entries;
+}
+
+/** 3.5.1's conservative comparison: run directories intersect OR globs intersect. */
+export function competes(entry: DaemonEntry, runDirs: readonly string[], glob: string): boolean {
+  const sameRun = entry.runDirs === undefined ? false : entry.runDirs.some((r) => runDirs.includes(r));
+  return sameRun || globsIntersect(entry.glob, glob);
+}
+
+/** Remove lock directories whose process is gone; returns what was removed. */
+export function cleanDeadDaemons(root: string): DaemonEntry[] {
+  const dead = listDaemons(root).filter((e) => !e.alive);
+  for (const entry of dead) rmSync(entry.lockDir, { recursive: true, force: true });
+  return dead;
+}
+
+/** Atomically claim a lock directory (mkdir); false when it exists. */
+export function claimLockDir(lockDir: string): boolean {
+  try {
+    mkdirSync(lockDir, { recursive: false });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+export function writeDaemonInfo(lockDir: string, pid: number, commandLine: string): void {
+  writeFileSync(join(lockDir, 'pid'), `${pid}\n`);
+  writeFileSync(join(lockDir, 'cmdline'), `${commandLine}\n`);
+  writeFileSync(join(lockDir, 'started'), `${new Date().toISOString()}\n`);
+}
+
+export function releaseLockDir(lockDir: string): void {
+  rmSync(lockDir, { recursive: true, force: true });
+}

@@ -1,7 +1,7 @@
 import { defineRule } from '@llama/core';
 import { generateLvcGraceDbEventData, generateLvcSkymapFits, generatePAstro } from '../gracedb/products.js';
+import { generateLvcDistancesJson, generateLvcSkymapHdf5 } from '../skymap/generate.js';
 import { ONLINE_VETOES } from '../vetoes.js';
-import { notYetImplemented } from './not-implemented.js';
 import { SkymapInfo } from './triggers.js';
 
 /** Group B: GW data derived from SkymapInfo. */
@@ -22,7 +22,7 @@ export const LvcSkymapHdf5 = defineRule({
   filename: 'lvc_skymap.hdf5',
   inputs: [LvcSkymapFits],
   description: 'The GW skymap in LLAMA\'s HDF5 layout (group skymaps: pixels, nest, descriptions)',
-  generate: notYetImplemented('LvcSkymapHdf5'),
+  generate: generateLvcSkymapHdf5,
 });
 
 export const LvcDistancesJson = defineRule({
@@ -30,7 +30,7 @@ export const LvcDistancesJson = defineRule({
   filename: 'lvc_skymap_distances.json',
   inputs: [LvcSkymapFits],
   description: '[{"distmean", "diststd"}] from the skymap header (NaN when absent)',
-  generate: notYetImplemented('LvcDistancesJson'),
+  generate: generateLvcDistancesJson,
 });
 
 export const LVCGraceDbEventData = defineRule({

@@ -20,3 +20,7 @@ export {
   totalProbability,
 } from './analysis.js';
 export type { Direction, DistanceSummary, ProbeResult, SkymapSummary } from './analysis.js';
+export { readSkymapHdf5, writeSkymapHdf5, HDF5_LAYOUT, FLAT_ORDER_CAP, SkymapHdf5Error } from './hdf5.js';
+export { distancesFromHeader, formatDistancesJson, parseDistancesJson, readDistancesJson, writeDistancesJson, DistancesJsonError } from './distances.js';
+export type { SkymapDistances } from './distances.js';
+export { metaFromHeaderValues } from './read.js';

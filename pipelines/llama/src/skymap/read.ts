@@ -4,7 +4,7 @@
  * (DISTMU, DISTSIGMA, DISTNORM) when present. Pixels stay native: flat maps become NESTED arrays
  * at their own order, multi-order maps keep their rows.
  */
-import { BinTable, FitsError, type FitsFile, type FitsHeader, parseFits, readFits } from '../fits/index.js';
+import { BinTable, FitsError, type FitsFile, type FitsHeader, type FitsValue, parseFits, readFits } from '../fits/index.js';
 import { MAX_ORDER, nestToRingTable, nsideToOrder, orderToNpix, pixelAreaSr } from '../healpix/index.js';
 import type { Skymap, SkymapMeta } from './types.js';
 
@@ -41,33 +41,29 @@ function findHealpixTable(fits: FitsFile): BinTable {
   return new BinTable(fits, hdu);
 }
 
-function finiteNumber(header: FitsHeader, keyword: string): number | undefined {
-  const value = header.values[keyword];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-function stringValue(header: FitsHeader, keyword: string): string | undefined {
-  const value = header.values[keyword];
-  return typeof value === 'string' ? value : undefined;
+/** The typed metadata of a skymap from its header values (FITS cards, or their JSON copy). */
+export function metaFromHeaderValues(values: Readonly<Record<string, FitsValue>>, maxOrder: number, ordering: SkymapMeta['ordering']): SkymapMeta {
+  const text = (key: string): string | undefined => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
+  const number = (key: string): number | undefined => {
+    const value = values[key];
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  };
+  const meta: { -readonly [K in keyof SkymapMeta]: SkymapMeta[K] } = { maxOrder, ordering, header: { ...values } };
+  const fields: [keyof SkymapMeta, string | number | undefined][] = [
+    ['objectId', text('OBJECT')],
+    ['instruments', text('INSTRUME')],
+    ['dateObs', text('DATE-OBS')],
+    ['mjdObs', number('MJD-OBS')],
+    ['distMean', number('DISTMEAN')],
+    ['distStd', number('DISTSTD')],
+    ['creator', text('CREATOR')],
+  ];
+  for (const [key, value] of fields) if (value !== undefined) (meta as Record<string, unknown>)[key] = value;
+  return meta;
 }
 
 function buildMeta(header: FitsHeader, maxOrder: number, ordering: SkymapMeta['ordering']): SkymapMeta {
-  const meta: { -readonly [K in keyof SkymapMeta]: SkymapMeta[K] } = { maxOrder, ordering, header: { ...header.values } };
-  const objectId = stringValue(header, 'OBJECT');
-  if (objectId !== undefined) meta.objectId = objectId;
-  const instruments = stringValue(header, 'INSTRUME');
-  if (instruments !== undefined) meta.instruments = instruments;
-  const dateObs = stringValue(header, 'DATE-OBS');
-  if (dateObs !== undefined) meta.dateObs = dateObs;
-  const mjdObs = finiteNumber(header, 'MJD-OBS');
-  if (mjdObs !== undefined) meta.mjdObs = mjdObs;
-  const distMean = finiteNumber(header, 'DISTMEAN');
-  if (distMean !== undefined) meta.distMean = distMean;
-  const distStd = finiteNumber(header, 'DISTSTD');
-  if (distStd !== undefined) meta.distStd = distStd;
-  const creator = stringValue(header, 'CREATOR');
-  if (creator !== undefined) meta.creator = creator;
-  return meta;
+  return metaFromHeaderValues(header.values, maxOrder, ordering);
 }
 
 const DISTANCE_COLUMNS = ['DISTMU', 'DISTSIGMA', 'DISTNORM'] as const;

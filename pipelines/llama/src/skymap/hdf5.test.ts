@@ -1,0 +1,65 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import h5wasm from 'h5wasm/node';
+import { describe, expect, it } from 'vitest';
+import { orderToNpix } from '../healpix/index.js';
+import { summarizeSkymap } from './analysis.js';
+import { HDF5_LAYOUT, readSkymapHdf5, writeSkymapHdf5 } from './hdf5.js';
+import { readSkymapFits } from './read.js';
+
+const fixture = (name: string): string => new URL(`../../test-fixtures/${name}`, import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'llama-hdf5-'));
+
+describe('HDF5 skymap', () => {
+  it.each(['MS260101a.fits', 'MS260102b.fits.gz', 'MS260103c.multiorder.fits'])('%s round-trips through HDF5 with native pixels', async (name) => {
+    const original = await readSkymapFits(fixture(name));
+    const path = join(dir, `${name}.hdf5`);
+    await writeSkymapHdf5(original, path);
+    const back = await readSkymapHdf5(path);
+    expect(Array.from(back.order)).toEqual(Array.from(original.order));
+    expect(back.ipix).toEqual(original.ipix);
+    for (let i = 0; i < original.probDensity.length; i += 97) {
+      expect(back.probDensity[i]).toBeCloseTo(original.probDensity[i]!, 12);
+      expect(back.distMu![i]).toBe(original.distMu![i]);
+    }
+    expect(back.meta).toMatchObject({ ordering: original.meta.ordering, maxOrder: original.meta.maxOrder, objectId: original.meta.objectId, distMean: original.meta.distMean });
+    const a = summarizeSkymap(original);
+    const b = summarizeSkymap(back);
+    expect(b.area90Deg2).toBeCloseTo(a.area90Deg2, 9);
+    expect(b.distance!.mean).toBeCloseTo(a.distance!.mean, 9);
+  });
+
+  it('writes the 3.5.1 datasets: skymaps/pixels (N_maps × N_pix, NESTED PROB first), nest, descriptions', async () => {
+    const skymap = await readSkymapFits(fixture('MS260103c.multiorder.fits'));
+    const path = join(dir, 'layout.hdf5');
+    await writeSkymapHdf5(skymap, path);
+    await h5wasm.ready;
+    const file = new h5wasm.File(path, 'r');
+    try {
+      const pixels = file.get('skymaps/pixels') as InstanceType<typeof h5wasm.Dataset>;
+      expect(pixels.shape).toEqual([4, orderToNpix(8)]);
+      const prob = pixels.slice([[0, 1], []]) as Float64Array;
+      expect(prob.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 9);
+      expect(Array.from((file.get('skymaps/nest') as InstanceType<typeof h5wasm.Dataset>).value as Int8Array)).toEqual([1, 1, 1, 1]);
+      expect((file.get('skymaps/descriptions') as InstanceType<typeof h5wasm.Dataset>).value).toEqual(['PROB [pix-1]', 'DISTMU [Mpc]', 'DISTSIGMA [Mpc]', 'DISTNORM [Mpc-2]']);
+      expect((file.get('skymaps') as InstanceType<typeof h5wasm.Group>).attrs.layout!.value).toBe(HDF5_LAYOUT);
+      expect((file.get('skymaps/uniq') as InstanceType<typeof h5wasm.Dataset>).shape).toEqual([skymap.order.length]);
+    } finally {
+      file.close();
+    }
+  });
+
+  it('names the file and the cause for files that are not LLAMA HDF5 skymaps', async () => {
+    const text = join(dir, 'not.hdf5');
+    writeFileSync(text, 'plain text');
+    await expect(readSkymapHdf5(text)).rejects.toThrow(/not\.hdf5: is not a readable HDF5 file/);
+    await h5wasm.ready;
+    const other = join(dir, 'other.hdf5');
+    const file = new h5wasm.File(other, 'w');
+    file.create_group('elsewhere');
+    file.close();
+    await expect(readSkymapHdf5(other)).rejects.toThrow(/other\.hdf5: has no group `skymaps`/);
+    expect(readFileSync(other).length).toBeGreaterThan(0);
+  });
+});

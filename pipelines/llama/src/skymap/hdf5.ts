@@ -1,0 +1,268 @@
+/**
+ * LLAMA's HDF5 skymap file (`lvc_skymap.hdf5`), written and read with h5wasm.
+ *
+ * Layout (3.5.1-compatible group and datasets, plus native multi-order datasets):
+ *
+ *   /skymaps                     group; attributes:
+ *       layout   = "llama-skymap-hdf5/1"
+ *       ordering = ordering of the source FITS file (NESTED, RING or NUNIQ)
+ *       order    = HEALPix order of the rows of `pixels` (NSIDE = 2^order)
+ *       header   = JSON object of the source FITS table's header cards
+ *   /skymaps/pixels        float64 [N_maps × 12·4^order], gzip, one chunked row per map, NESTED:
+ *                          row 0 PROB (probability per pixel), then DISTMU, DISTSIGMA, DISTNORM
+ *                          when the map has distances (3.5.1: "N_maps × N_pix").
+ *   /skymaps/nest          int8 [N_maps], 1 = NESTED (h5wasm cannot write h5py's bool enum;
+ *                          Python reads 1 as true all the same).
+ *   /skymaps/descriptions  strings [N_maps]: "PROB [pix-1]", "DISTMU [Mpc]", … (first word = column).
+ *
+ * For a multi-order (NUNIQ) source the native pixels are kept as well, so nothing is lost:
+ *   /skymaps/uniq (int64), /skymaps/probdensity (float64, sr-1) and, with distances,
+ *   /skymaps/distmu, /skymaps/distsigma, /skymaps/distnorm (float64), one value per native pixel.
+ * Its `pixels` rows are the map flattened to min(max order, FLAT_ORDER_CAP); when the finest order
+ * is above the cap, `pixels` holds only PROB (summed into the coarser pixels), since distance
+ * parameters do not sum. `readSkymapHdf5` prefers the native datasets when present.
+ */
+import { open, rm } from 'node:fs/promises';
+import h5wasm from 'h5wasm/node';
+import { orderToNpix, pixelAreaSr } from '../healpix/index.js';
+import { flattenToOrder, isFlat } from './analysis.js';
+import { metaFromHeaderValues } from './read.js';
+import type { Skymap, SkymapMeta } from './types.js';
+
+export const HDF5_LAYOUT = 'llama-skymap-hdf5/1';
+/** Finest order of the flat `pixels` rows written for multi-order maps (NSIDE 1024). */
+export const FLAT_ORDER_CAP = 10;
+const CHUNK = 1 << 16;
+
+export class SkymapHdf5Error extends Error {
+  override readonly name = 'SkymapHdf5Error';
+  constructor(
+    readonly fileName: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${fileName}: ${problem}`, options);
+  }
+}
+
+let ready: Promise<unknown> | undefined;
+/** h5wasm compiles its wasm once; every entry point awaits it. */
+async function h5(): Promise<typeof h5wasm> {
+  ready ??= h5wasm.ready;
+  await ready;
+  return h5wasm;
+}
+
+const COLUMN_UNITS = { PROB: 'pix-1', DISTMU: 'Mpc', DISTSIGMA: 'Mpc', DISTNORM: 'Mpc-2' } as const;
+type MapName = keyof typeof COLUMN_UNITS;
+
+/** Write the skymap to `path` (overwritten). On failure the partial file is removed. */
+export async function writeSkymapHdf5(skymap: Skymap, path: string): Promise<void> {
+  const lib = await h5();
+  const flatSource = isFlat(skymap);
+  const order = flatSource ? skymap.meta.maxOrder : Math.min(skymap.meta.maxOrder, FLAT_ORDER_CAP);
+  const flat = flatSource ? skymap : flattenToOrder(skymap, order);
+  const area = pixelAreaSr(order);
+  const npix = orderToNpix(order);
+  const rows: [MapName, Float64Array][] = [['PROB', flat.probDensity.map((d) => d * area)]];
+  if (flat.distMu !== undefined && flat.distSigma !== undefined && flat.distNorm !== undefined) {
+    rows.push(['DISTMU', flat.distMu], ['DISTSIGMA', flat.distSigma], ['DISTNORM', flat.distNorm]);
+  }
+  let file: InstanceType<typeof lib.File> | undefined;
+  try {
+    file = new lib.File(path, 'w');
+    const group = file.create_group('skymaps');
+    group.create_attribute('layout', HDF5_LAYOUT);
+    group.create_attribute('ordering', skymap.meta.ordering);
+    group.create_attribute('order', order, null, '<i');
+    group.create_attribute('header', JSON.stringify(skymap.meta.header));
+    // Row by row into a resizable dataset, so the wasm heap never holds every map at once.
+    const chunk = Math.min(npix, CHUNK);
+    const pixels = group.create_dataset({
+      name: 'pixels',
+      data: rows[0]![1],
+      shape: [1, npix],
+      maxshape: [null, npix],
+      dtype: '<d',
+      chunks: [1, chunk],
+      compression: 4,
+    });
+    for (let r = 1; r < rows.length; r++) {
+      pixels.resize([r + 1, npix]);
+      pixels.write_slice([[r, r + 1], [0, npix]], rows[r]![1]);
+    }
+    group.create_dataset({ name: 'nest', data: new Int8Array(rows.length).fill(1), dtype: '<b' });
+    group.create_dataset({ name: 'descriptions', data: rows.map(([name]) => `${name} [${COLUMN_UNITS[name]}]`) });
+    if (!flatSource) {
+      const n = skymap.order.length;
+      const uniq = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) uniq[i] = BigInt(4 * 4 ** skymap.order[i]! + skymap.ipix[i]!);
+      const native: [string, BigInt64Array | Float64Array][] = [['uniq', uniq], ['probdensity', skymap.probDensity]];
+      if (skymap.distMu !== undefined && skymap.distSigma !== undefined && skymap.distNorm !== undefined) {
+        native.push(['distmu', skymap.distMu], ['distsigma', skymap.distSigma], ['distnorm', skymap.distNorm]);
+      }
+      for (const [name, data] of native) {
+        group.create_dataset({ name, data, dtype: name === 'uniq' ? '<q' : '<d', chunks: [Math.min(n, CHUNK)], compression: 4 });
+      }
+    }
+    file.close();
+    file = undefined;
+  } catch (error) {
+    try {
+      file?.close();
+    } catch {
+      // already failing: the original error matters
+    }
+    await rm(path, { force: true });
+    throw new SkymapHdf5Error(path, `cannot write the HDF5 skymap (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+  }
+}
+
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** The HDF5 superblock signature sits at offset 0, 512, 1024, 2048, … (after a user block). */
+async function checkHdf5Signature(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SkymapHdf5Error(path, `cannot be read (${code ?? String(error)})`, { cause: error });
+  }
+  try {
+    const { size } = await handle.stat();
+    const probe = Buffer.alloc(8);
+    for (let offset = 0; offset + 8 <= size; offset = offset === 0 ? 512 : offset * 2) {
+      await handle.read(probe, 0, 8, offset);
+      if (probe.equals(HDF5_SIGNATURE)) return;
+    }
+  } finally {
+    await handle.close();
+  }
+  throw new SkymapHdf5Error(path, 'is not a readable HDF5 file (no HDF5 signature)');
+}
+
+type H5Dataset = { shape: number[] | null; value: unknown; slice(ranges: ([number, number] | [])[]): unknown };
+
+function asFloat64(value: unknown, fileName: string, what: string): Float64Array {
+  if (value instanceof Float64Array) return value;
+  if (value instanceof BigInt64Array || value instanceof BigUint64Array) return Float64Array.from(value, (v) => Number(v));
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Float64Array.from(value as unknown as ArrayLike<number>);
+  throw new SkymapHdf5Error(fileName, `${what} is not a numeric array`);
+}
+
+/** Read a skymap written by writeSkymapHdf5 (or a 3.5.1 file: `pixels`, `nest`, `descriptions`). */
+export async function readSkymapHdf5(path: string): Promise<Skymap> {
+  const lib = await h5();
+  // h5wasm does not throw for unreadable files (it returns a negative id and prints HDF5
+  // diagnostics), so check the file and its signature first.
+  await checkHdf5Signature(path);
+  let file: InstanceType<typeof lib.File>;
+  try {
+    file = new lib.File(path, 'r');
+  } catch (error) {
+    throw new SkymapHdf5Error(path, `is not a readable HDF5 file (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+  }
+  if (file.file_id < 0n) throw new SkymapHdf5Error(path, 'is not a readable HDF5 file (HDF5 could not open it)');
+  try {
+    const group = file.get('skymaps');
+    if (!(group instanceof lib.Group)) throw new SkymapHdf5Error(path, 'has no group `skymaps`');
+    const dataset = (name: string): H5Dataset | undefined => {
+      const d = group.get(name);
+      return d instanceof lib.Dataset ? (d as unknown as H5Dataset) : undefined;
+    };
+    const attrs = group.attrs;
+    const attr = (name: string): unknown => (name in attrs ? attrs[name]!.value : undefined);
+    let header: Record<string, string | number | boolean> = {};
+    const headerText = attr('header');
+    if (typeof headerText === 'string') {
+      try {
+        header = JSON.parse(headerText) as typeof header;
+      } catch {
+        throw new SkymapHdf5Error(path, 'has a `header` attribute that is not JSON');
+      }
+    }
+    const orderingAttr = attr('ordering');
+    const ordering: SkymapMeta['ordering'] = orderingAttr === 'RING' || orderingAttr === 'NUNIQ' ? orderingAttr : 'NESTED';
+    const meta = (maxOrder: number): SkymapMeta => metaFromHeaderValues(header, maxOrder, ordering);
+
+    const uniqSet = dataset('uniq');
+    if (uniqSet !== undefined) {
+      const uniq = asFloat64(uniqSet.value, path, 'skymaps/uniq');
+      const density = dataset('probdensity');
+      if (density === undefined) throw new SkymapHdf5Error(path, 'has `skymaps/uniq` without `skymaps/probdensity`');
+      const probDensity = asFloat64(density.value, path, 'skymaps/probdensity');
+      const n = uniq.length;
+      if (probDensity.length !== n) throw new SkymapHdf5Error(path, `has ${n} UNIQ indices but ${probDensity.length} densities`);
+      const order = new Uint8Array(n);
+      const ipix = new Float64Array(n);
+      let maxOrder = 0;
+      for (let i = 0; i < n; i++) {
+        const u = uniq[i]!;
+        let o = Math.floor(Math.log2(u) / 2) - 1;
+        while (o > 0 && 4 * 4 ** o > u) o--;
+        while (16 * 4 ** o <= u) o++;
+        order[i] = o;
+        ipix[i] = u - 4 * 4 ** o;
+        if (o > maxOrder) maxOrder = o;
+      }
+      const distances = ['distmu', 'distsigma', 'distnorm'].map((name) => {
+        const d = dataset(name);
+        return d === undefined ? undefined : asFloat64(d.value, path, `skymaps/${name}`);
+      });
+      const [distMu, distSigma, distNorm] = distances;
+      return {
+        order,
+        ipix,
+        probDensity,
+        ...(distMu !== undefined && distSigma !== undefined && distNorm !== undefined ? { distMu, distSigma, distNorm } : {}),
+        meta: meta(maxOrder),
+      };
+    }
+
+    const pixels = dataset('pixels');
+    if (pixels === undefined) throw new SkymapHdf5Error(path, 'has no dataset `skymaps/pixels`');
+    const shape = pixels.shape ?? [];
+    const [nMaps, npix] = shape.length === 2 ? shape : shape.length === 1 ? [1, shape[0]!] : [0, 0];
+    const order = Math.round(Math.log2((npix ?? 0) / 12) / 2);
+    if (!(nMaps! >= 1) || orderToNpix(order) !== npix) {
+      throw new SkymapHdf5Error(path, `has \`skymaps/pixels\` of shape [${shape.join(', ')}], not N_maps × 12·4^order`);
+    }
+    const descriptionsSet = dataset('descriptions');
+    const descriptionValue = descriptionsSet?.value;
+    const descriptions = Array.isArray(descriptionValue) ? descriptionValue.map(String) : typeof descriptionValue === 'string' ? [descriptionValue] : [];
+    const nestValue = dataset('nest')?.value;
+    const nestFlags = ArrayBuffer.isView(nestValue) ? Array.from(nestValue as unknown as ArrayLike<number | bigint>, (v) => Number(v) !== 0) : [true];
+    const row = (r: number): Float64Array => {
+      const values = asFloat64(shape.length === 2 ? pixels.slice([[r, r + 1], []]) : pixels.value, path, 'skymaps/pixels');
+      if (nestFlags[r] === false) {
+        throw new SkymapHdf5Error(path, `map ${r} of \`skymaps/pixels\` is RING-ordered; this reader expects NESTED rows as LLAMA writes them`);
+      }
+      return values;
+    };
+    // Rows are identified by their description's first word; a 3.5.1 file without them holds PROB first.
+    const find = (name: MapName): number => {
+      const at = descriptions.findIndex((d) => d.trim().split(/[\s:[]/)[0]!.toUpperCase() === name);
+      return at >= 0 ? at : name === 'PROB' ? 0 : -1;
+    };
+    const probDensity = row(find('PROB'));
+    const inverseArea = 1 / pixelAreaSr(order);
+    for (let i = 0; i < probDensity.length; i++) probDensity[i] = probDensity[i]! * inverseArea;
+    const distanceRows = (['DISTMU', 'DISTSIGMA', 'DISTNORM'] as const).map(find);
+    const hasDistances = distanceRows.every((r) => r >= 0 && r < nMaps!);
+    const ipix = new Float64Array(npix!);
+    for (let i = 0; i < npix!; i++) ipix[i] = i;
+    return {
+      order: new Uint8Array(npix!).fill(order),
+      ipix,
+      probDensity,
+      ...(hasDistances ? { distMu: row(distanceRows[0]!), distSigma: row(distanceRows[1]!), distNorm: row(distanceRows[2]!) } : {}),
+      meta: meta(order),
+    };
+  } catch (error) {
+    if (error instanceof SkymapHdf5Error) throw error;
+    throw new SkymapHdf5Error(path, `cannot be read as a LLAMA HDF5 skymap (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+  } finally {
+    file.close();
+  }
+}

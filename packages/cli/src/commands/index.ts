@@ -3,6 +3,7 @@ import { runCommand } from './run.js';
 import { eventCommand } from './event.js';
 import { flagsCommand } from './flags.js';
 import { ingestCommand } from './ingest.js';
+import { skymapCommand } from './skymap.js';
 
 /**
  * Every `llama` subcommand, one module per file. A command's handler sets `process.exitCode`
@@ -14,4 +15,5 @@ export const commands: CommandModule<any, any>[] = [
   eventCommand,
   flagsCommand,
   ingestCommand,
+  skymapCommand,
 ];

@@ -1,6 +1,9 @@
 import { defineRule } from '@llama/core';
 import { alwaysVeto } from '../vetoes.js';
-import { notYetImplemented } from './not-implemented.js';
+import { generateFermiGrbs } from '../fermi/index.js';
+import { generateZtfTriggerList } from '../fermi/ztf.js';
+import { generateIceCubeNeutrinoList } from '../icecube/rule.js';
+import { generateNeutrinoTxt } from '../icecube/tables.js';
 import { SkymapInfo } from './triggers.js';
 
 /** Group C: other messengers (tables that need the significance live in significance.ts). */
@@ -11,7 +14,9 @@ export const IceCubeNeutrinoList = defineRule({
   inputs: [SkymapInfo],
   pool: { name: 'icecube', concurrency: 2 },
   description: 'IceCube neutrinos within ±500 s of the GW time: {"triggers": [...], "complete": bool}',
-  generate: notYetImplemented('IceCubeNeutrinoList'),
+  // I3Live retries (3.5.1: 10 × 30 s) fit in this; the engine's cooldown retries beyond it.
+  timeoutSeconds: 120,
+  generate: generateIceCubeNeutrinoList,
 });
 
 export const IceCubeNeutrinoListTxt = defineRule({
@@ -19,7 +24,7 @@ export const IceCubeNeutrinoListTxt = defineRule({
   filename: 'icecube_neutrino_list.txt',
   inputs: [IceCubeNeutrinoList, SkymapInfo],
   description: 'Fixed-width neutrino table for GCN Circulars',
-  generate: notYetImplemented('IceCubeNeutrinoListTxt'),
+  generate: generateNeutrinoTxt,
 });
 
 export const FermiGRBsJSON = defineRule({
@@ -27,7 +32,7 @@ export const FermiGRBsJSON = defineRule({
   filename: 'fermi_grbs.json',
   inputs: [SkymapInfo],
   description: 'Fermi GRBs within ±500 s of the GW time: [{time, ra, dec, sigma}]',
-  generate: notYetImplemented('FermiGRBsJSON'),
+  generate: generateFermiGrbs,
 });
 
 export const ZtfTriggerList = defineRule({
@@ -36,5 +41,5 @@ export const ZtfTriggerList = defineRule({
   inputs: [SkymapInfo],
   vetoes: [alwaysVeto],
   description: 'ZTF triggers; manual only (automatic generation writes a permanent veto)',
-  generate: notYetImplemented('ZtfTriggerList'),
+  generate: generateZtfTriggerList,
 });

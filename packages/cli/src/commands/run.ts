@@ -228,7 +228,7 @@ async function relaunchLoop(argv: readonly string[], log: CliLog, lockDir: strin
   process.once('SIGINT', () => (stopping = true));
   try {
     for (;;) {
-      child = spawn(process.execPath, [process.argv[1] as string, ...args], {
+      child = spawn(process.execPath, [process.argv[1] as string, 'run', ...args], {
         stdio: 'inherit',
         env: { ...process.env, ...(lockDir === undefined ? {} : { [LOCKDIR_ENV]: lockDir }) },
       });
@@ -248,7 +248,7 @@ async function relaunchLoop(argv: readonly string[], log: CliLog, lockDir: strin
 function launchDaemon(argv: readonly string[], lockDir: string, logFile: string): number {
   const fd = openSync(logFile, 'a');
   const args = [...argv, '-F'];
-  const child = spawn(process.execPath, [process.argv[1] as string, ...args], {
+  const child = spawn(process.execPath, [process.argv[1] as string, 'run', ...args], {
     detached: true,
     stdio: ['ignore', fd, fd],
     env: { ...process.env, [LOCKDIR_ENV]: lockDir },

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { globsIntersect, lockDirName, quotePlus, simplifyGlob, unquotePlus } from './daemon-locks.js';
+
+describe('3.5.1 daemon lock naming', () => {
+  it('quote_plus like Python', () => {
+    expect(quotePlus('/root/.local/share/llama/current_run')).toBe('%2Froot%2F.local%2Fshare%2Fllama%2Fcurrent_run');
+    expect(quotePlus('a b+c')).toBe('a+b%2Bc');
+    expect(unquotePlus(quotePlus('/x y/+z'))).toBe('/x y/+z');
+  });
+  it('simplifies globs', () => {
+    expect(simplifyGlob('a*b*c')).toBe('a*c');
+    expect(simplifyGlob('S19?[0-9]x')).toBe('S19*x');
+    expect(simplifyGlob('S1')).toBe('S1');
+  });
+  it('names lock directories after sorted run dirs and the glob', () => {
+    expect(lockDirName(['/b', '/a'], '*')).toBe('%2Fa,%2Fb+%2A');
+    expect(lockDirName(['/' + 'x'.repeat(200)], 'S*')).toMatch(/^[0-9a-f]{40}\+S%2A$/);
+  });
+  it('intersects globs conservatively', () => {
+    expect(globsIntersect('S1', 'S1')).toBe(true);
+    expect(globsIntersect('S1', 'S2')).toBe(false);
+    expect(globsIntersect('S*', 'S19*')).toBe(true);
+    expect(globsIntersect('S*', 'G*')).toBe(false);
+    expect(globsIntersect('S*z', 'S19*')).toBe(true);
+    expect(globsIntersect('S190425z', 'S*z')).toBe(true);
+    expect(globsIntersect('S190425a', 'S*z')).toBe(false);
+  });
+});

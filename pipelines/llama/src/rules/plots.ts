@@ -1,7 +1,8 @@
 import { defineRule, type Rule } from '@llama/core';
 import { LvcSkymapHdf5 } from './gw.js';
 import { IceCubeNeutrinoList, ZtfTriggerList } from './messengers.js';
-import { notYetImplemented } from './not-implemented.js';
+import { scatterGenerator } from '../plots/generate.js';
+import { generateSummaryPdf, generateSummaryTex } from '../summary/generate.js';
 import { CoincSignificanceI3Lvc, IceCubeNeutrinoListTex } from './significance.js';
 import { SkymapInfo } from './triggers.js';
 
@@ -13,7 +14,9 @@ function scatter(name: string, filename: string, inputs: readonly Rule[]): Rule 
     filename,
     inputs,
     description: 'Mollweide sky map of the GW skymap with the other messengers overlaid',
-    generate: notYetImplemented(name),
+    // Rendering a high-resolution map takes seconds; leave room on a loaded machine.
+    timeoutSeconds: 120,
+    generate: scatterGenerator(filename.endsWith('.png') ? 'png' : 'pdf'),
   });
 }
 
@@ -29,7 +32,7 @@ export const CoincSummaryI3LvcTex = defineRule({
   filename: 'summary_lvc-I3.tex',
   inputs: [SkymapInfo, CoincScatterI3LvcPdf, CoincSignificanceI3Lvc, IceCubeNeutrinoListTex, IceCubeNeutrinoList],
   description: 'LaTeX summary of the joint GW+neutrino analysis',
-  generate: notYetImplemented('CoincSummaryI3LvcTex'),
+  generate: generateSummaryTex,
 });
 
 export const CoincSummaryI3LvcPdf = defineRule({
@@ -37,5 +40,5 @@ export const CoincSummaryI3LvcPdf = defineRule({
   filename: 'summary_lvc-I3.pdf',
   inputs: [CoincSummaryI3LvcTex, CoincScatterI3LvcPdf],
   description: 'The summary as a PDF',
-  generate: notYetImplemented('CoincSummaryI3LvcPdf'),
+  generate: generateSummaryPdf,
 });

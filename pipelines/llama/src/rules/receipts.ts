@@ -29,6 +29,8 @@ function receipt(org: SlackOrganisation, uploaded: Rule): Rule {
     inputs: uploaded === SkymapInfo ? [SkymapInfo] : [uploaded, SkymapInfo],
     vetoes: org === 'i3' ? ICECUBE_UPLOAD_VETOES : UPLOAD_VETOES,
     pool: { name: 'slack', concurrency: 2 },
+    // Room for bounded Retry-After waits and retries (slack/config.ts); aborting cancels them.
+    timeoutSeconds: 300,
     description: `Receipt of the Slack upload of ${uploaded.filename} to the ${org === 'lma' ? 'LLAMA' : 'IceCube'} workspace`,
     generate: slackReceiptGenerator(org, uploaded, SkymapInfo),
   });

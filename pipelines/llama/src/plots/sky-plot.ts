@@ -1,0 +1,303 @@
+import { geoCircle, geoGraticule, geoPath, type GeoProjection } from 'd3-geo';
+import { geoMollweide } from 'd3-geo-projection';
+import { colormap } from './colormap.js';
+import { credibleContours } from './contours.js';
+import type { Neutrino, ZtfTrigger } from './messengers.js';
+import type { Painter, PathSink, Rgba } from './painter.js';
+import type { SkyLookup } from './sky-lookup.js';
+
+/** Everything one sky plot shows. */
+export interface SkyPlotModel {
+  /** e.g. `S250101ab`. */
+  readonly graceid: string;
+  /** Event time as text, e.g. `2025-01-01 10:00:00 UTC`; undefined when unknown. */
+  readonly eventTime: string | undefined;
+  readonly lookup: SkyLookup;
+  /** Undefined when the plot has no neutrino layer (ZTF-only plots). */
+  readonly neutrinos?: readonly Neutrino[];
+  /** False while more neutrinos may arrive. */
+  readonly neutrinosComplete?: boolean;
+  readonly ztf?: readonly ZtfTrigger[];
+}
+
+/** Figure size in units (pt in the PDF; ×2.5 pixels in the PNG). */
+export const FIGURE = { width: 800, height: 520 } as const;
+/** Where the map goes. */
+export const MAP_EXTENT: [[number, number], [number, number]] = [[40, 66], [760, 426]];
+export const CREDIBLE_LEVELS = [0.5, 0.9] as const;
+
+const INK = '#1a1a1a';
+const GRID = '#6b6b6b';
+const NEUTRINO = '#00875a';
+const ZTF = '#1f4fd1';
+const PROB_PER_DEG2 = (Math.PI / 180) ** 2;
+
+/**
+ * Mollweide, equatorial, centred on RA 12h with RA increasing to the left (east left, as on the
+ * sky seen from inside the sphere); d3 longitude = RA.
+ */
+export function skyProjection(): GeoProjection {
+  return geoMollweide().rotate([-180, 0]).reflectX(true).precision(0.1).fitExtent(MAP_EXTENT, { type: 'Sphere' });
+}
+
+/** The ellipse the sphere projects to, for pixel tests and the colour map. */
+export function mapEllipse(projection: GeoProjection): { cx: number; cy: number; a: number; b: number } {
+  const [[x0, y0], [x1, y1]] = geoPath(projection).bounds({ type: 'Sphere' });
+  return { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, a: (x1 - x0) / 2, b: (y1 - y0) / 2 };
+}
+
+function niceTicks(max: number, count = 4): number[] {
+  if (!(max > 0)) return [0];
+  const raw = max / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
+  const ticks: number[] = [];
+  for (let value = 0; value <= max * (1 + 1e-9); value += step) ticks.push(Number(value.toPrecision(12)));
+  return ticks;
+}
+
+function formatTick(value: number): string {
+  if (value === 0) return '0';
+  if (Math.abs(value) >= 1e-3 && Math.abs(value) < 1e4) return String(Number(value.toPrecision(3)));
+  const [mantissa, exponent] = value.toExponential(1).split('e');
+  return `${mantissa?.replace(/\.0$/, '')}e${Number(exponent)}`;
+}
+
+/** The title line: GraceID and what the plot shows. */
+export function plotTitle(model: SkyPlotModel): string {
+  const layers = ['GW skymap'];
+  if (model.neutrinos !== undefined) layers.push('IceCube neutrinos');
+  if (model.ztf !== undefined) layers.push('ZTF candidates');
+  const last = layers.pop();
+  return `${model.graceid}: ${layers.length > 0 ? `${layers.join(', ')} and ${last}` : last}`;
+}
+
+/** Draw the whole figure. */
+export function drawSkyPlot(painter: Painter, model: SkyPlotModel): void {
+  const projection = skyProjection();
+  const ellipse = mapEllipse(projection);
+  const pathOn = (sink: PathSink) => geoPath(projection, sink);
+  const W = painter.width;
+
+  // Title block.
+  painter.text(plotTitle(model), W / 2, 24, { size: 17, color: INK, align: 'center', bold: true });
+  const when = model.eventTime === undefined ? 'event time unknown' : `event time ${model.eventTime}`;
+  painter.text(`${when}  ·  Mollweide projection, equatorial coordinates (J2000), RA increasing to the left`, W / 2, 43, {
+    size: 10.5,
+    color: '#444444',
+    align: 'center',
+  });
+  if (model.neutrinos !== undefined && model.neutrinosComplete === false) {
+    painter.text('PARTIAL RESULT: MORE ICECUBE EVENTS INCOMING', W / 2, 59, { size: 10.5, color: '#c00000', align: 'center', bold: true });
+  }
+
+  // Colour map: each output pixel is inverse-projected and looked up in the skymap.
+  const { lookup } = model;
+  const maxDensity = lookup.maxDensity;
+  const [[bx0, by0], [bx1, by1]] = [
+    [ellipse.cx - ellipse.a, ellipse.cy - ellipse.b],
+    [ellipse.cx + ellipse.a, ellipse.cy + ellipse.b],
+  ];
+  painter.raster(bx0, by0, bx1 - bx0, by1 - by0, (pw, ph): Rgba => {
+    const data = new Uint8ClampedArray(pw * ph * 4);
+    const sx = (bx1 - bx0) / pw;
+    const sy = (by1 - by0) / ph;
+    for (let py = 0; py < ph; py++) {
+      const y = by0 + (py + 0.5) * sy;
+      const ny = (y - ellipse.cy) / ellipse.b;
+      for (let px = 0; px < pw; px++) {
+        const x = bx0 + (px + 0.5) * sx;
+        const nx = (x - ellipse.cx) / ellipse.a;
+        if (nx * nx + ny * ny > 1) continue;
+        const sky = projection.invert?.([x, y]);
+        if (!sky || !Number.isFinite(sky[0]) || !Number.isFinite(sky[1])) continue;
+        const pixel = lookup.pixelAt(((sky[0] % 360) + 360) % 360, sky[1]);
+        const value = pixel < 0 || maxDensity <= 0 ? 0 : (lookup.density[pixel] ?? 0) / maxDensity;
+        const [r, g, b] = colormap(value);
+        const o = (py * pw + px) * 4;
+        data[o] = r;
+        data[o + 1] = g;
+        data[o + 2] = b;
+        data[o + 3] = 255;
+      }
+    }
+    return { width: pw, height: ph, data };
+  });
+
+  // Graticule: meridians every 2h, parallels every 30°.
+  const graticule = geoGraticule().step([30, 30]).extentMajor([[-180, -90], [180, 90]]).precision(1);
+  painter.path((sink) => pathOn(sink)(graticule()), { stroke: GRID, lineWidth: 0.5, strokeOpacity: 0.7, dash: [2, 2] });
+
+  // Credible contours.
+  // Half a skymap pixel, at least 0.25° (about one PNG pixel) and at most 1°.
+  const contourStep = Math.min(1, Math.max(0.25, lookup.resolutionDeg / 2));
+  const contourLines = credibleContours(lookup, CREDIBLE_LEVELS, contourStep);
+  const ninety = contourLines.get(0.9);
+  const fifty = contourLines.get(0.5);
+  if (ninety) painter.path((sink) => pathOn(sink)(ninety), { stroke: INK, lineWidth: 1.3 });
+  if (fifty) painter.path((sink) => pathOn(sink)(fifty), { stroke: INK, lineWidth: 1.0, dash: [4, 2.5] });
+
+  // Outline of the sky.
+  painter.path((sink) => pathOn(sink)({ type: 'Sphere' }), { stroke: INK, lineWidth: 1 });
+
+  // Axis labels: RA in hours along the equator, Dec on the left edge.
+  for (let hours = 2; hours <= 22; hours += 2) {
+    const point = projection([hours * 15, 0]);
+    if (!point) continue;
+    painter.text(`${hours}h`, point[0], point[1] + 3, { size: 9, color: INK, align: 'center', baseline: 'top', halo: '#ffffff' });
+  }
+  for (const dec of [-60, -30, 0, 30, 60]) {
+    const left = projection([359.999, dec]);
+    const right = projection([0.001, dec]);
+    if (!left || !right) continue;
+    const label = `${dec > 0 ? '+' : dec < 0 ? '-' : ''}${Math.abs(dec)}°`;
+    painter.text(label, left[0] - 4, left[1], { size: 9, color: INK, align: 'right', baseline: 'middle' });
+    painter.text(label, right[0] + 4, right[1], { size: 9, color: INK, align: 'left', baseline: 'middle' });
+  }
+  const leftEdge = projection([359.999, 0]);
+  const rightEdge = projection([0.001, 0]);
+  if (leftEdge) painter.text('24h', leftEdge[0] + 3, leftEdge[1] + 3, { size: 9, color: INK, align: 'left', baseline: 'top', halo: '#ffffff' });
+  if (rightEdge) painter.text('0h', rightEdge[0] - 3, rightEdge[1] + 3, { size: 9, color: INK, align: 'right', baseline: 'top', halo: '#ffffff' });
+
+  // ZTF candidates: open diamonds.
+  for (const trigger of model.ztf ?? []) {
+    const point = projection([trigger.ra, trigger.dec]);
+    if (!point) continue;
+    const [x, y] = point;
+    const diamond = (sink: PathSink) => {
+      sink.moveTo(x, y - 5);
+      sink.lineTo(x + 4, y);
+      sink.lineTo(x, y + 5);
+      sink.lineTo(x - 4, y);
+      sink.closePath();
+    };
+    painter.path(diamond, { stroke: '#ffffff', lineWidth: 2.6 });
+    painter.path(diamond, { stroke: ZTF, lineWidth: 1.3 });
+  }
+
+  // Neutrinos: uncertainty circles (true circles on the sphere), × markers, row numbers.
+  for (const [index, neutrino] of (model.neutrinos ?? []).entries()) {
+    if (neutrino.sigma > 0) {
+      const circle = geoCircle().center([neutrino.ra, neutrino.dec]).radius(neutrino.sigma).precision(2)();
+      painter.path((sink) => pathOn(sink)(circle), { fill: NEUTRINO, fillOpacity: 0.15, stroke: NEUTRINO, lineWidth: 1.2 });
+    }
+    const point = projection([neutrino.ra, neutrino.dec]);
+    if (!point) continue;
+    const [x, y] = point;
+    const cross = (sink: PathSink) => {
+      sink.moveTo(x - 4.5, y - 4.5);
+      sink.lineTo(x + 4.5, y + 4.5);
+      sink.moveTo(x - 4.5, y + 4.5);
+      sink.lineTo(x + 4.5, y - 4.5);
+    };
+    painter.path(cross, { stroke: '#ffffff', lineWidth: 3.4 });
+    painter.path(cross, { stroke: NEUTRINO, lineWidth: 1.7 });
+    painter.text(String(index + 1), x + 6, y - 6, { size: 10, color: NEUTRINO, bold: true, baseline: 'alphabetic', halo: '#ffffff' });
+  }
+
+  drawColourBar(painter, maxDensity * PROB_PER_DEG2);
+  drawLegend(painter, model);
+}
+
+function drawColourBar(painter: Painter, maxPerDeg2: number): void {
+  const x = 60;
+  const y = 462;
+  const width = 250;
+  const height = 11;
+  painter.text('GW probability per deg²', x + width / 2, y - 5, { size: 10, color: INK, align: 'center' });
+  painter.raster(x, y, width, height, (pw, ph) => {
+    const data = new Uint8ClampedArray(pw * ph * 4);
+    for (let px = 0; px < pw; px++) {
+      const [r, g, b] = colormap((px + 0.5) / pw);
+      for (let py = 0; py < ph; py++) {
+        const o = (py * pw + px) * 4;
+        data[o] = r;
+        data[o + 1] = g;
+        data[o + 2] = b;
+        data[o + 3] = 255;
+      }
+    }
+    return { width: pw, height: ph, data };
+  });
+  painter.path(
+    (sink) => {
+      sink.moveTo(x, y);
+      sink.lineTo(x + width, y);
+      sink.lineTo(x + width, y + height);
+      sink.lineTo(x, y + height);
+      sink.closePath();
+    },
+    { stroke: INK, lineWidth: 0.6 },
+  );
+  for (const tick of niceTicks(maxPerDeg2)) {
+    const tx = x + (maxPerDeg2 > 0 ? (tick / maxPerDeg2) * width : 0);
+    painter.path(
+      (sink) => {
+        sink.moveTo(tx, y + height);
+        sink.lineTo(tx, y + height + 3);
+      },
+      { stroke: INK, lineWidth: 0.6 },
+    );
+    painter.text(formatTick(tick), tx, y + height + 5, { size: 9, color: INK, align: 'center', baseline: 'top' });
+  }
+}
+
+function drawLegend(painter: Painter, model: SkyPlotModel): void {
+  const entries: { draw: (x: number, y: number) => void; label: string }[] = [];
+  const line = (dash?: readonly number[], width = 1.3) => (x: number, y: number) =>
+    painter.path(
+      (sink) => {
+        sink.moveTo(x, y);
+        sink.lineTo(x + 22, y);
+      },
+      { stroke: INK, lineWidth: width, ...(dash ? { dash } : {}) },
+    );
+  entries.push({ draw: line(undefined, 1.3), label: '90% credible region' });
+  entries.push({ draw: line([4, 2.5], 1.0), label: '50% credible region' });
+  if (model.neutrinos !== undefined) {
+    const count = model.neutrinos.length;
+    entries.push({
+      draw: (x, y) => {
+        painter.path((sink) => sink.arc(x + 11, y, 6, 0, 2 * Math.PI), { fill: NEUTRINO, fillOpacity: 0.15, stroke: NEUTRINO, lineWidth: 1.2 });
+        painter.path(
+          (sink) => {
+            sink.moveTo(x + 8, y - 3);
+            sink.lineTo(x + 14, y + 3);
+            sink.moveTo(x + 8, y + 3);
+            sink.lineTo(x + 14, y - 3);
+          },
+          { stroke: NEUTRINO, lineWidth: 1.5 },
+        );
+      },
+      label: count === 0 ? 'IceCube neutrinos: none' : `IceCube neutrino (${count}), angular uncertainty`,
+    });
+  }
+  if (model.ztf !== undefined) {
+    const count = model.ztf.length;
+    entries.push({
+      draw: (x, y) =>
+        painter.path(
+          (sink) => {
+            sink.moveTo(x + 11, y - 5);
+            sink.lineTo(x + 15, y);
+            sink.lineTo(x + 11, y + 5);
+            sink.lineTo(x + 7, y);
+            sink.closePath();
+          },
+          { stroke: ZTF, lineWidth: 1.3 },
+        ),
+      label: count === 0 ? 'ZTF candidates: none' : `ZTF candidate (${count})`,
+    });
+  }
+  const x0 = 370;
+  const y0 = 456;
+  const rowHeight = 17;
+  entries.forEach((entry, index) => {
+    const column = index < 2 ? 0 : 1;
+    const row = index % 2;
+    const x = x0 + (column === 0 ? 0 : 160);
+    const y = y0 + row * rowHeight;
+    entry.draw(x, y);
+    painter.text(entry.label, x + 28, y, { size: 9.5, color: INK, baseline: 'middle' });
+  });
+}

@@ -44,6 +44,13 @@ interface Entry {
   at: number;
 }
 
+/** A persisted row: kind (hash or parsed), stat key, when it was read, the value. */
+type IndexRow = ['h' | 'p', string, number, unknown];
+interface IndexFile {
+  v: 2;
+  d: Record<string, Record<string, IndexRow>>;
+}
+
 interface ParsedEntry {
   key: string;
   value: unknown;
@@ -108,30 +115,42 @@ export class HashCache {
     return this.#entries.size;
   }
 
-  /** Load a persisted cache; a missing or corrupt file just means an empty cache. */
+  /**
+   * Load a persisted cache; a missing or corrupt file just means an empty cache. The file groups
+   * entries by directory so a run of thousands of events stays a few MB.
+   */
   static load(file: string): HashCache {
     const cache = new HashCache();
+    let data: IndexFile;
     try {
-      const data = JSON.parse(readFileSync(file, 'utf8')) as { v: number; e: [string, string, string, number][]; p?: [string, string, unknown, number][] };
-      if (data.v === 1 && Array.isArray(data.e)) {
-        for (const [path, key, hash, at] of data.e) cache.#entries.set(path, { key, hash: hash as ContentHash, at });
-        for (const [path, key, value, at] of data.p ?? []) cache.#parsed.set(path, { key, value, at });
-      }
+      data = JSON.parse(readFileSync(file, 'utf8')) as IndexFile;
     } catch {
-      // start empty: the cache only saves work, it never decides correctness on its own
+      return cache; // start empty: the cache only saves work, it never decides correctness on its own
+    }
+    if (data.v !== 2 || typeof data.d !== 'object' || data.d === null) return cache;
+    for (const [dir, files] of Object.entries(data.d)) {
+      for (const [name, row] of Object.entries(files)) {
+        const path = `${dir}/${name}`;
+        if (row[0] === 'h') cache.#entries.set(path, { key: row[1], at: row[2], hash: row[3] as ContentHash });
+        else cache.#parsed.set(path, { key: row[1], at: row[2], value: row[3] });
+      }
     }
     return cache;
   }
 
   save(file: string): void {
     if (!this.#dirty) return;
-    const e: [string, string, string, number][] = [];
-    for (const [path, entry] of this.#entries) e.push([path, entry.key, entry.hash, entry.at]);
-    const p: [string, string, unknown, number][] = [];
-    for (const [path, entry] of this.#parsed) p.push([path, entry.key, entry.value, entry.at]);
+    const d: Record<string, Record<string, IndexRow>> = {};
+    const put = (path: string, row: IndexRow): void => {
+      const cut = path.lastIndexOf('/');
+      const dir = path.slice(0, cut);
+      (d[dir] ??= {})[path.slice(cut + 1)] = row;
+    };
+    for (const [path, e] of this.#entries) put(path, ['h', e.key, e.at, e.hash]);
+    for (const [path, e] of this.#parsed) put(path, ['p', e.key, e.at, e.value]);
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ v: 1, e, p }));
+    writeFileSync(tmp, JSON.stringify({ v: 2, d } satisfies IndexFile));
     renameSync(tmp, file);
     this.#dirty = false;
   }

@@ -6,6 +6,11 @@ import { HashCache, initHashing, xxh64 } from './hash.js';
 
 await initHashing();
 
+/** Let the racy-clean window (a few tens of ms after the last change) pass. */
+const settle = (): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 80);
+};
+
 describe('stat-keyed hash cache', () => {
   it('hashes with xxh64 and reuses the hash while the stat key holds', () => {
     const dir = mkdtempSync(join(tmpdir(), 'llama-hash-'));
@@ -13,6 +18,7 @@ describe('stat-keyed hash cache', () => {
     writeFileSync(file, 'alpha');
     const old = new Date(Date.now() - 60_000);
     utimesSync(file, old, old);
+    settle();
     const cache = new HashCache();
     expect(cache.hash(file, statSync(file))).toBe(xxh64(Buffer.from('alpha')));
     expect(cache.misses).toBe(1);
@@ -39,6 +45,7 @@ describe('stat-keyed hash cache', () => {
     writeFileSync(file, 'alpha');
     const old = new Date(Date.now() - 60_000);
     utimesSync(file, old, old);
+    settle();
     const cache = new HashCache();
     cache.hash(file, statSync(file));
     cache.parsed(file, statSync(file), (t) => t.toUpperCase());

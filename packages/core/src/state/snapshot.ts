@@ -107,15 +107,19 @@ function loadFile(path: string, present: boolean, cache: HashCache): FileState {
   }
 }
 
+/** Rider names per rule, computed once: the no-op pass is a hot loop. */
+const riderNameCache = new WeakMap<Rule, ReturnType<typeof riderNames>>();
+
 function loadRuleState(event: EventRef, rule: Rule, names: ReadonlySet<string>, cache: HashCache, warnings: string[]): RuleState {
   const dir = event.eventDir;
-  const rider = riderNames(rule.filename);
-  const output = loadFile(join(dir, rule.filename), names.has(rule.filename), cache);
+  let rider = riderNameCache.get(rule);
+  if (rider === undefined) riderNameCache.set(rule, (rider = riderNames(rule.filename)));
+  const output = loadFile(`${dir}/${rule.filename}`, names.has(rule.filename), cache);
   if (output.problem !== undefined) warnings.push(`${rule.name}: ${output.problem}`);
 
   let riderState: RiderState = { kind: 'none' };
   if (names.has(rider.metadata)) {
-    const path = join(dir, rider.metadata);
+    const path = `${dir}/${rider.metadata}`;
     const stat = statOrUndefined(path);
     if (stat?.isFile() === true) {
       try {

@@ -44,11 +44,15 @@ interface Entry {
   at: number;
 }
 
-/** A persisted row: kind (hash or parsed), stat key, when it was read, the value. */
-type IndexRow = ['h' | 'p', string, number, unknown];
+/** A persisted row: stat key, when the file was read, the hash or parsed value. */
+type IndexRow = [string, number, unknown];
+type IndexTable = Record<string, Record<string, IndexRow>>;
 interface IndexFile {
-  v: 2;
-  d: Record<string, Record<string, IndexRow>>;
+  v: 3;
+  /** Hashes, by directory then file name. */
+  h: IndexTable;
+  /** Parsed small files (riders), by directory then file name. */
+  p: IndexTable;
 }
 
 interface ParsedEntry {
@@ -127,30 +131,29 @@ export class HashCache {
     } catch {
       return cache; // start empty: the cache only saves work, it never decides correctness on its own
     }
-    if (data.v !== 2 || typeof data.d !== 'object' || data.d === null) return cache;
-    for (const [dir, files] of Object.entries(data.d)) {
-      for (const [name, row] of Object.entries(files)) {
-        const path = `${dir}/${name}`;
-        if (row[0] === 'h') cache.#entries.set(path, { key: row[1], at: row[2], hash: row[3] as ContentHash });
-        else cache.#parsed.set(path, { key: row[1], at: row[2], value: row[3] });
-      }
+    if (data.v !== 3 || typeof data.h !== 'object' || typeof data.p !== 'object') return cache;
+    for (const [dir, files] of Object.entries(data.h)) {
+      for (const [name, row] of Object.entries(files)) cache.#entries.set(`${dir}/${name}`, { key: row[0], at: row[1], hash: row[2] as ContentHash });
+    }
+    for (const [dir, files] of Object.entries(data.p)) {
+      for (const [name, row] of Object.entries(files)) cache.#parsed.set(`${dir}/${name}`, { key: row[0], at: row[1], value: row[2] });
     }
     return cache;
   }
 
   save(file: string): void {
     if (!this.#dirty) return;
-    const d: Record<string, Record<string, IndexRow>> = {};
-    const put = (path: string, row: IndexRow): void => {
+    const h: IndexTable = {};
+    const p: IndexTable = {};
+    const put = (table: IndexTable, path: string, row: IndexRow): void => {
       const cut = path.lastIndexOf('/');
-      const dir = path.slice(0, cut);
-      (d[dir] ??= {})[path.slice(cut + 1)] = row;
+      (table[path.slice(0, cut)] ??= {})[path.slice(cut + 1)] = row;
     };
-    for (const [path, e] of this.#entries) put(path, ['h', e.key, e.at, e.hash]);
-    for (const [path, e] of this.#parsed) put(path, ['p', e.key, e.at, e.value]);
+    for (const [path, e] of this.#entries) put(h, path, [e.key, e.at, e.hash]);
+    for (const [path, e] of this.#parsed) put(p, path, [e.key, e.at, e.value]);
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ v: 2, d } satisfies IndexFile));
+    writeFileSync(tmp, JSON.stringify({ v: 3, h, p } satisfies IndexFile));
     renameSync(tmp, file);
     this.#dirty = false;
   }

@@ -32,6 +32,16 @@ const NEUTRINO_TEX = '\\begin{table}[h!]\\centering\\begin{tabular}{ll}a & b\\\\
 let event: TempEvent;
 const env = { LLAMA_GUI_URL: 'https://llama.example.org/events' };
 
+const outputs = new Map<string, Buffer>();
+/** Run a rule once per test file (rendering is the slow part), then reuse its output. */
+async function once(ruleName: keyof typeof plots): Promise<Buffer> {
+  const cached = outputs.get(ruleName);
+  if (cached) return cached;
+  const bytes = await run(ruleName);
+  outputs.set(ruleName, bytes);
+  return bytes;
+}
+
 async function run(ruleName: keyof typeof plots, extraEnv: Record<string, string> = {}) {
   const rule = plots[ruleName];
   const { ctx, outputPath } = contextFor(rule, event, { env: { ...env, ...extraEnv } });
@@ -55,13 +65,13 @@ beforeAll(async () => {
 describe('the six CoincScatter rules', () => {
   it('read the real inputs and write PNGs and PDFs with their layers', async () => {
     for (const name of ['CoincScatterI3LvcPng', 'CoincScatterZtfLVCPng', 'CoincScatterZtfI3LvcPng'] as const) {
-      const png = await run(name);
+      const png = await once(name);
       const pixels = await decodePng(png);
       expect(pixels.width, name).toBeGreaterThanOrEqual(1600);
     }
     const texts: Record<string, string> = {};
     for (const name of ['CoincScatterI3LvcPdf', 'CoincScatterZtfLVCPdf', 'CoincScatterZtfI3LvcPdf'] as const) {
-      texts[name] = await pdfText(await run(name));
+      texts[name] = await pdfText(await once(name));
       expect(texts[name], name).toContain('2025-01-01 10:00:00.000 UTC');
     }
     expect(texts['CoincScatterI3LvcPdf']).toContain('S250101ab: GW skymap and IceCube neutrinos');
@@ -105,7 +115,7 @@ describe('the six CoincScatter rules', () => {
 
 describe('the summary', () => {
   it('writes summary_lvc-I3.tex with the 3.5.1 content', async () => {
-    await run('CoincScatterI3LvcPdf');
+    await once('CoincScatterI3LvcPdf');
     const tex = (await run('CoincSummaryI3LvcTex')).toString('utf8');
     expect(tex).toContain('\\title{Joint GW+Neutrino Analysis Summary for S250101ab \\\\ PARTIAL RESULT: MORE ICECUBE EVENTS INCOMING}');
     expect(tex).toContain('\\includegraphics[width=\\textwidth]{scatterplot_lvc-i3.pdf}');
@@ -191,7 +201,7 @@ describe('the summary', () => {
 });
 
 it('marks neutrinos in the PNG with the same numbers as the table rows', async () => {
-  const png = await run('CoincScatterI3LvcPng');
+  const png = await once('CoincScatterI3LvcPng');
   const pixels = await decodePng(png);
   const { skyProjection } = await import('../../pipelines/llama/src/plots/sky-plot.js');
   const { PNG_SCALE } = await import('../../pipelines/llama/src/plots/render.js');

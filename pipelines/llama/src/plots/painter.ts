@@ -44,8 +44,11 @@ export interface Painter {
   path(build: (sink: PathSink) => void, style: ShapeStyle): void;
   text(text: string, x: number, y: number, style: TextStyle): void;
   textWidth(text: string, size: number, bold?: boolean): number;
-  /** Draw a raster into the box; `render` is asked for the pixel size the output device wants. */
-  raster(x: number, y: number, width: number, height: number, render: (pixelWidth: number, pixelHeight: number) => Rgba): void;
+  /**
+   * Draw a raster into the box; `render` is asked for the pixel size the output device wants,
+   * times `resolution` (below 1 for smooth layers, which are then interpolated).
+   */
+  raster(x: number, y: number, width: number, height: number, render: (pixelWidth: number, pixelHeight: number) => Rgba, resolution?: number): void;
 }
 
 const FONT_FAMILY = '"DejaVu Sans", "Liberation Sans", Arial, Helvetica, sans-serif';
@@ -119,9 +122,9 @@ export class CanvasPainter implements Painter {
     return width;
   }
 
-  raster(x: number, y: number, width: number, height: number, render: (pixelWidth: number, pixelHeight: number) => Rgba): void {
-    const pixelWidth = Math.max(1, Math.round(width * this.scale));
-    const pixelHeight = Math.max(1, Math.round(height * this.scale));
+  raster(x: number, y: number, width: number, height: number, render: (pixelWidth: number, pixelHeight: number) => Rgba, resolution = 1): void {
+    const pixelWidth = Math.max(1, Math.round(width * this.scale * resolution));
+    const pixelHeight = Math.max(1, Math.round(height * this.scale * resolution));
     const rgba = render(pixelWidth, pixelHeight);
     const layer = createCanvas(rgba.width, rgba.height);
     const layerCtx = layer.getContext('2d');
@@ -129,7 +132,8 @@ export class CanvasPainter implements Painter {
     image.data.set(rgba.data);
     layerCtx.putImageData(image, 0, 0);
     this.ctx.save();
-    this.ctx.imageSmoothingEnabled = false;
+    this.ctx.imageSmoothingEnabled = resolution < 1;
+    this.ctx.imageSmoothingQuality = 'high';
     this.ctx.drawImage(layer, x, y, width, height);
     this.ctx.restore();
   }
@@ -161,7 +165,7 @@ export class PdfPainter implements Painter {
     /** Offset of the figure on the page, pt. */
     private readonly origin: { x: number; y: number } = { x: 0, y: 0 },
     /** Raster pixels per pt for embedded images. */
-    private readonly rasterScale = 2,
+    private readonly rasterScale = 4,
   ) {}
 
   private sink(): PathSink {
@@ -219,8 +223,9 @@ export class PdfPainter implements Painter {
     doc.restore();
   }
 
-  raster(x: number, y: number, width: number, height: number, render: (pixelWidth: number, pixelHeight: number) => Rgba): void {
-    const rgba = render(Math.max(1, Math.round(width * this.rasterScale)), Math.max(1, Math.round(height * this.rasterScale)));
+  raster(x: number, y: number, width: number, height: number, render: (pixelWidth: number, pixelHeight: number) => Rgba, resolution = 1): void {
+    const scale = this.rasterScale * resolution;
+    const rgba = render(Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale)));
     this.doc.image(rgbaToPng(rgba), this.origin.x + x, this.origin.y + y, { width, height });
   }
 }

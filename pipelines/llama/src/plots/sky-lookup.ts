@@ -15,6 +15,9 @@ export interface SkyLookup {
   /** Credible level of each pixel, in [0, 1] (the skymap module's greedy levels). */
   readonly level: Float64Array;
   readonly maxDensity: number;
+  /** HEALPix order and NESTED index of each pixel (the skymap's own). */
+  readonly order: Uint8Array;
+  readonly ipix: Float64Array;
   /** Typical pixel size of the lookup, degrees. */
   readonly resolutionDeg: number;
 }
@@ -56,6 +59,8 @@ export function skyLookup(skymap: Skymap, lookupOrder = LOOKUP_ORDER): SkyLookup
     density,
     level,
     maxDensity,
+    order: skymap.order,
+    ipix: skymap.ipix,
     resolutionDeg: Math.sqrt((4 * Math.PI) / (12 * 4 ** tableOrder)) * (180 / Math.PI),
     pixelAt(raDeg, decDeg) {
       return table[ang2pixRadec(tableOrder, raDeg, Math.max(-90, Math.min(90, decDeg)), 'NESTED')] ?? -1;

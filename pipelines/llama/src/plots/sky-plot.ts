@@ -72,6 +72,63 @@ export function plotTitle(model: SkyPlotModel): string {
   return `${model.graceid}: ${layers.length > 0 ? `${layers.join(', ')} and ${last}` : last}`;
 }
 
+const LUT_SIZE = 1024;
+const COLOUR_LUT = (() => {
+  const lut = new Uint8Array(LUT_SIZE * 3);
+  for (let i = 0; i < LUT_SIZE; i++) lut.set(colormap(i / (LUT_SIZE - 1)), i * 3);
+  return lut;
+})();
+
+/**
+ * The colour map as pixels: every output pixel inside the ellipse is inverse-projected and looked
+ * up in the skymap. Mollweide parallels are horizontal lines along which RA is linear in x, so
+ * each row needs two inversions, not one per pixel.
+ */
+export function densityRaster(
+  projection: GeoProjection,
+  ellipse: { cx: number; cy: number; a: number; b: number },
+  lookup: SkyLookup,
+  pw: number,
+  ph: number,
+): Rgba {
+  const data = new Uint8ClampedArray(pw * ph * 4);
+  const x0 = ellipse.cx - ellipse.a;
+  const y0 = ellipse.cy - ellipse.b;
+  const sx = (2 * ellipse.a) / pw;
+  const sy = (2 * ellipse.b) / ph;
+  const scale = lookup.maxDensity > 0 ? (LUT_SIZE - 1) / lookup.maxDensity : 0;
+  for (let py = 0; py < ph; py++) {
+    const y = y0 + (py + 0.5) * sy;
+    const ny = (y - ellipse.cy) / ellipse.b;
+    if (Math.abs(ny) >= 1) continue;
+    const halfWidth = ellipse.a * Math.sqrt(1 - ny * ny);
+    // Two points on the row, well inside the ellipse, give Dec and RA(x) = ra0 + slope·(x − cx).
+    const centre = projection.invert?.([ellipse.cx, y]);
+    const side = projection.invert?.([ellipse.cx + halfWidth / 2, y]);
+    if (!centre || !side) continue;
+    const dec = Math.max(-90, Math.min(90, centre[1]));
+    let dra = side[0] - centre[0];
+    if (dra > 180) dra -= 360;
+    if (dra < -180) dra += 360;
+    const slope = dra / (halfWidth / 2);
+    const first = Math.max(0, Math.ceil((ellipse.cx - halfWidth - x0) / sx - 0.5));
+    const last = Math.min(pw - 1, Math.floor((ellipse.cx + halfWidth - x0) / sx - 0.5));
+    for (let px = first; px <= last; px++) {
+      const x = x0 + (px + 0.5) * sx;
+      let ra = (centre[0] + slope * (x - ellipse.cx)) % 360;
+      if (ra < 0) ra += 360;
+      const pixel = lookup.pixelAt(ra, dec);
+      const index = pixel < 0 ? 0 : Math.min(LUT_SIZE - 1, Math.max(0, Math.round((lookup.density[pixel] ?? 0) * scale)));
+      const o = (py * pw + px) * 4;
+      data[o] = COLOUR_LUT[index * 3]!;
+      data[o + 1] = COLOUR_LUT[index * 3 + 1]!;
+      data[o + 2] = COLOUR_LUT[index * 3 + 2]!;
+      data[o + 3] = 255;
+    }
+  }
+  return { width: pw, height: ph, data };
+}
+
 /** Draw the whole figure. */
 export function drawSkyPlot(painter: Painter, model: SkyPlotModel): void {
   const projection = skyProjection();
@@ -98,31 +155,9 @@ export function drawSkyPlot(painter: Painter, model: SkyPlotModel): void {
     [ellipse.cx - ellipse.a, ellipse.cy - ellipse.b],
     [ellipse.cx + ellipse.a, ellipse.cy + ellipse.b],
   ];
-  painter.raster(bx0, by0, bx1 - bx0, by1 - by0, (pw, ph): Rgba => {
-    const data = new Uint8ClampedArray(pw * ph * 4);
-    const sx = (bx1 - bx0) / pw;
-    const sy = (by1 - by0) / ph;
-    for (let py = 0; py < ph; py++) {
-      const y = by0 + (py + 0.5) * sy;
-      const ny = (y - ellipse.cy) / ellipse.b;
-      for (let px = 0; px < pw; px++) {
-        const x = bx0 + (px + 0.5) * sx;
-        const nx = (x - ellipse.cx) / ellipse.a;
-        if (nx * nx + ny * ny > 1) continue;
-        const sky = projection.invert?.([x, y]);
-        if (!sky || !Number.isFinite(sky[0]) || !Number.isFinite(sky[1])) continue;
-        const pixel = lookup.pixelAt(((sky[0] % 360) + 360) % 360, sky[1]);
-        const value = pixel < 0 || maxDensity <= 0 ? 0 : (lookup.density[pixel] ?? 0) / maxDensity;
-        const [r, g, b] = colormap(value);
-        const o = (py * pw + px) * 4;
-        data[o] = r;
-        data[o + 1] = g;
-        data[o + 2] = b;
-        data[o + 3] = 255;
-      }
-    }
-    return { width: pw, height: ph, data };
-  });
+  // Half the device resolution, interpolated: the density is smooth at that scale and the
+  // lookups dominate the rendering time; contours and markers stay sharp vectors on top.
+  painter.raster(bx0, by0, bx1 - bx0, by1 - by0, (pw, ph) => densityRaster(projection, ellipse, lookup, pw, ph), 0.5);
 
   // Graticule: meridians every 2h, parallels every 30°.
   const graticule = geoGraticule().step([30, 30]).extentMajor([[-180, -90], [180, 90]]).precision(1);

@@ -7,6 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
@@ -88,7 +89,15 @@ export function synthesiseLogs(object: FakeObject): FakeLogEntry[] {
   return versioned.map((f, i) => ({ N: i + 1, comment: `uploaded ${f.name}`, filename: f.name, file_version: f.version }));
 }
 
-export async function startFakeGraceDb(data: FakeGraceDbData, options: { token?: string } = {}): Promise<FakeGraceDb> {
+export interface FakeTlsOptions {
+  /** Server key and certificate (PEM). */
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
+  /** When given, clients must present a certificate signed by (or equal to) this one. */
+  readonly clientCa?: string | Buffer;
+}
+
+export async function startFakeGraceDb(data: FakeGraceDbData, options: { token?: string; tls?: FakeTlsOptions } = {}): Promise<FakeGraceDb> {
   const requests: string[] = [];
   const authorizations: (string | undefined)[] = [];
   let faults: Fault[] = [];
@@ -139,11 +148,19 @@ export async function startFakeGraceDb(data: FakeGraceDbData, options: { token?:
     return send(res, 200, body, 'application/octet-stream');
   };
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => send(res, 500, JSON.stringify({ detail: String(error) })));
-  });
+  };
+  const tls = options.tls;
+  const server =
+    tls === undefined
+      ? createServer(listener)
+      : createTlsServer(
+          { key: tls.key, cert: tls.cert, ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }) },
+          listener,
+        );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`;
+  base = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}/api/`;
   return {
     url: base,
     requests,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,5 +167,41 @@ describe('GraceDB client over a file:// mirror', () => {
     await expect(client.superevent('S260101zz')).rejects.toThrow(/superevents\/S260101zz\/superevent\.json/);
     await expect(client.file('MS260103c', 'bayestar.multiorder.fits', 5)).rejects.toThrow(/no .*bayestar\.multiorder\.fits,5/);
     await expect(client.logs('S260101zz')).rejects.toThrow(GraceDbNotFoundError);
+  });
+});
+
+describe('GraceDB client with X.509 (client certificate over TLS)', () => {
+  const hasOpenssl = (() => {
+    try {
+      execFileSync('openssl', ['version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!hasOpenssl)('presents LLAMA_GRACEDB_CERT/KEY and trusts LLAMA_GRACEDB_CA; fails clearly without them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'llama-gdb-tls-'));
+    const selfSigned = (name: string, subject: string, extra: string[] = []): void => {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+        '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`), '-subj', subject, ...extra], { stdio: 'ignore' });
+    };
+    selfSigned('server', '/CN=127.0.0.1', ['-addext', 'subjectAltName=IP:127.0.0.1']);
+    selfSigned('client', '/CN=llama-test-robot');
+    const read = (f: string) => readFile(join(dir, f));
+    const gdb = await startFakeGraceDb(DATA, { tls: { key: await read('server.key'), cert: await read('server.pem'), clientCa: await read('client.pem') } });
+    try {
+      const env = { LLAMA_GRACEDB_URL: gdb.url, LLAMA_GRACEDB_CA: join(dir, 'server.pem'), LLAMA_GRACEDB_RETRIES: '0' };
+      const withCert = createGraceDbClient(graceDbConfigFromEnv({ ...env, LLAMA_GRACEDB_CERT: join(dir, 'client.pem'), LLAMA_GRACEDB_KEY: join(dir, 'client.key') }));
+      expect((await withCert.superevent('MS260103c'))['superevent_id']).toBe('MS260103c');
+      expect((await withCert.file('MS260103c', 'bayestar.multiorder.fits', 1)).length).toBe(SKYMAP.length);
+      const noCert = createGraceDbClient(graceDbConfigFromEnv(env));
+      await expect(noCert.superevent('MS260103c')).rejects.toThrow(/GraceDB did not serve https:\/\/127\.0\.0\.1:\d+\/api\/superevents\/MS260103c\/ after 1 attempt/);
+      const missingKey = createGraceDbClient(graceDbConfigFromEnv({ ...env, LLAMA_GRACEDB_CERT: join(dir, 'client.pem'), LLAMA_GRACEDB_KEY: join(dir, 'nope.key') }));
+      await expect(missingKey.superevent('MS260103c')).rejects.toThrow(/cannot read the GraceDB client certificate/);
+    } finally {
+      await gdb.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

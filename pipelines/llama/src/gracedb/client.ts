@@ -3,7 +3,7 @@ import type { GraceDbConfig } from './config.js';
 import { GraceDbError, GraceDbNotFoundError } from './errors.js';
 import { assertFileName, assertGraceId, isSupereventId } from './ids.js';
 import { createMirrorBackend } from './mirror.js';
-import { certificateGet, fetchGet, type HttpGet } from './transport.js';
+import { fetchGet, tlsGet, type HttpGet } from './transport.js';
 
 /** One GraceDB log message (the fields llama reads; GraceDB sends more). */
 export interface GraceDbLogEntry {
@@ -80,7 +80,7 @@ function isAbort(error: unknown): boolean {
 
 /** The REST API over HTTP(S): retries 5xx, network errors and timeouts with doubling back-off. */
 export function createHttpBackend(config: GraceDbConfig, options: ClientOptions = {}): GraceDbBackend {
-  const get = options.httpGet ?? (config.certificate !== undefined ? certificateGet(config.certificate) : fetchGet);
+  const get = options.httpGet ?? (config.certificate !== undefined || config.caFile !== undefined ? tlsGet(config) : fetchGet);
   const headers: Record<string, string> = { accept: 'application/json, */*' };
   if (config.token !== undefined) headers['authorization'] = `Bearer ${config.token}`;
   const outer = options.signal;

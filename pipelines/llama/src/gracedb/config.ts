@@ -8,6 +8,7 @@
  * | LLAMA_GRACEDB_CERT / _KEY         | PEM X.509 certificate and key files (client TLS auth)    |
  * | X509_USER_CERT / X509_USER_KEY    | fallback for the pair above (ligo-gracedb's names)       |
  * | X509_USER_PROXY                   | fallback: one PEM file holding both cert and key         |
+ * | LLAMA_GRACEDB_CA                  | PEM CA bundle to trust instead of the system roots       |
  * | LLAMA_GRACEDB_RETRIES             | extra attempts after a 5xx, network error or timeout (3) |
  * | LLAMA_GRACEDB_RETRY_DELAY_MS      | first back-off delay, doubled per attempt (1000)         |
  * | LLAMA_GRACEDB_TIMEOUT_MS          | per-request timeout (30000)                              |
@@ -25,6 +26,8 @@ export interface GraceDbConfig {
   readonly baseUrl: string;
   readonly token: string | undefined;
   readonly certificate: ClientCertificate | undefined;
+  /** A PEM CA bundle that replaces the default trust roots (private GraceDB servers, tests). */
+  readonly caFile: string | undefined;
   readonly retries: number;
   readonly retryDelayMs: number;
   readonly timeoutMs: number;
@@ -71,6 +74,7 @@ export function graceDbConfigFromEnv(env: Env): GraceDbConfig {
     baseUrl: normaliseBaseUrl(nonEmpty(env['LLAMA_GRACEDB_URL']) ?? DEFAULT_GRACEDB_URL),
     token: nonEmpty(env['LLAMA_GRACEDB_TOKEN']),
     certificate: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
+    caFile: nonEmpty(env['LLAMA_GRACEDB_CA']),
     retries: integerSetting(env, 'LLAMA_GRACEDB_RETRIES', 3),
     retryDelayMs: integerSetting(env, 'LLAMA_GRACEDB_RETRY_DELAY_MS', 1000),
     timeoutMs: integerSetting(env, 'LLAMA_GRACEDB_TIMEOUT_MS', 30_000),

@@ -428,6 +428,8 @@ async function runLoop(ctx: LoopContext): Promise<number> {
       let plans: readonly EventPlan[] = [];
       try {
         if (only === undefined) selected = await selectEvents(ctx);
+        // Fault injection for the --err-alert tests: an engine bug cannot be provoked from outside.
+        if (process.env['LLAMA_FAULT_INJECT'] === 'pass') throw new Error('injected fault (LLAMA_FAULT_INJECT=pass)');
         const events = only === undefined ? selected : selected.filter((e) => only?.has(e.eventDir));
         const result = await runPass({
           pipeline,

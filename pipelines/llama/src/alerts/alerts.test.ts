@@ -38,6 +38,8 @@ describe('parseVoEvent', () => {
 
   it('tells other missions, malformed XML and bad roles apart', () => {
     expect(parseVoEvent(fixture('icecube-gold.xml')).kind).toBe('not-lvk');
+    const counterpart = fixture('MS260103c-1-Preliminary.xml').replace('MS260103c-1-Preliminary"', 'MS260103c-1-Counterpart"');
+    expect(parseVoEvent(counterpart)).toMatchObject({ kind: 'not-lvk', reason: expect.stringContaining('an LVK Counterpart notice, not a GW alert') });
     expect(parseVoEvent(fixture('truncated.xml')).kind).toBe('invalid');
     expect(parseVoEvent('<root/>')).toMatchObject({ kind: 'invalid', problem: expect.stringContaining('not a VOEvent') });
     const role = fixture('MS260103c-1-Preliminary.xml').replace('role="test"', 'role="bogus"');

@@ -101,7 +101,12 @@ export function parseVoEvent(xml: string): NoticeParse {
   if (!['observation', 'test', 'utility'].includes(role)) {
     return { kind: 'invalid', problem: `VOEvent role ${JSON.stringify(role)} is not observation, test or utility` };
   }
-  const parsedId = parseNoticeEventId(ivorn.slice(LVK_IVORN_PREFIX.length));
+  const fragment = ivorn.slice(LVK_IVORN_PREFIX.length);
+  const otherType = /^[A-Za-z0-9]+-\d+-([A-Za-z]+)$/.exec(fragment)?.[1];
+  if (otherType !== undefined && !NOTICE_TYPES.some((t) => t.toLowerCase() === otherType.toLowerCase())) {
+    return { kind: 'not-lvk', reason: `an LVK ${otherType} notice, not a GW alert (IVORN ${JSON.stringify(ivorn)})` };
+  }
+  const parsedId = parseNoticeEventId(fragment);
   if (typeof parsedId === 'string') return { kind: 'invalid', problem: `IVORN ${JSON.stringify(ivorn)}: ${parsedId}` };
 
   const graceParam = params.get('GraceID');

@@ -19,7 +19,7 @@ export function devModeProblem(version: string): string | undefined {
   }
   let changed: string;
   try {
-    changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'packages', 'pipelines'], { cwd: top, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'packages', 'pipelines'], { cwd: top, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
   } catch {
     return undefined;
   }

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +106,18 @@ describe('GraceDB client over HTTP', () => {
     await expect(client.superevent('MS260103c')).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(2000);
     gdb.clearFaults();
+  });
+
+  it('retries connection errors, then names the URL and the cause', async () => {
+    // A port that was just free: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const retries: string[] = [];
+    const client = createGraceDbClient(fast(`http://127.0.0.1:${port}/api/`, { retries: 1 }), { onRetry: (m) => retries.push(m) });
+    await expect(client.superevent('MS260103c')).rejects.toThrow(new RegExp(`did not serve http://127\\.0\\.0\\.1:${port}/api/superevents/MS260103c/ after 2 attempt\\(s\\): fetch failed \\(.*ECONNREFUSED`));
+    expect(retries).toHaveLength(1);
   });
 
   it('refuses ids that are not GraceDB ids before any request', async () => {

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { supereventFixture, writeGraceDbMirror } from '../fakes/gracedb.js';
-import { llama, readJson, REPO, SKYMAP_FIXTURES, tempDir } from './helpers.js';
+import { llama, lvkAlert, readJson, REPO, SKYMAP_FIXTURES, tempDir } from './helpers.js';
 
 /** The GW side of `llama run` against a file:// GraceDB: the rules of this area, through the real engine. */
 const GW_RULES = ['+f', 'LvcDistancesJson', 'LVCGraceDbEventData', 'PAstro'];
@@ -65,5 +65,18 @@ describe('llama run, GW side', () => {
     expect(gunzipSync(await readFile(join(fine, 'lvc_skymap.fits.gz'))).equals(Buffer.from(skymap))).toBe(true);
     expect(existsSync(join(fine, 'lvc_skymap_distances.json'))).toBe(true);
     expect(existsSync(join(fine, '.lvc_skymap.fits.gz.cooldown.json'))).toBe(false);
+  });
+
+  it('uses the skymap an alert brought, never asking GraceDB for it', async () => {
+    const skymap = await readFile(join(SKYMAP_FIXTURES, 'MS260103c.multiorder.fits'));
+    const alert = join(tmp.path, 'alert.json');
+    await writeFile(alert, lvkAlert({ supereventId: 'MS260103c', alertType: 'PRELIMINARY', skymap }));
+    const run = join(tmp.path, 'run');
+    expect((await llama(['ingest', 'alert', '--run', run, alert])).code).toBe(0);
+    // GraceDB is a dead port here: LvcSkymapFits must count as made, and its dependents build from it.
+    const result = await llama(['run', `${run}/`, '-F', '-o', '-D', '+f', 'LvcDistancesJson'], { HOME: tmp.path });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).not.toContain('LvcSkymapFits| generating');
+    expect(existsSync(join(run, 'MS260103c', 'lvc_skymap_distances.json'))).toBe(true);
   });
 });

@@ -183,3 +183,37 @@ describe('llama run daemons', () => {
     expect(listed.stdout).toContain('no llama daemons are running');
   });
 });
+
+describe('llama run -K and -r', () => {
+  it('-K stops the competing daemon and starts in its place', async () => {
+    const { env, runDir } = tempHome();
+    const first = await llama(['run', `${runDir}/`, '-f', 'ZtfTriggerList'], { env });
+    const pid = Number(/started daemon pid (\d+)/.exec(first.stdout)?.[1]);
+    const second = startLlama(['run', `${runDir}/`, '-F', '-K', '-f', 'ZtfTriggerList', '-v', 'info'], { env });
+    const deadline = Date.now() + 20_000;
+    let listed = '';
+    while (Date.now() < deadline) {
+      listed = (await llama(['run', '-R'], { env })).stdout;
+      if (listed.includes(`pid ${second.child.pid}`)) break;
+      await sleep(200);
+    }
+    expect(second.output().stdout).toContain(`stopping pid ${pid}`);
+    expect(listed).toContain(`pid ${second.child.pid}`);
+    expect(listed).not.toContain(`pid ${pid}\n`);
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  });
+
+  it('-r relaunches a failing run with backoff and stops cleanly on SIGTERM', async () => {
+    const { env, runDir, root } = tempHome();
+    writeFiles(join(runDir, 'S1'), { 'skymap_info.json': SKYMAP_INFO });
+    const r = startLlama(['run', `${runDir}/`, '-F', '-o', '-r', '-f', 'LvcSkymapFits', '-v', 'warning'], {
+      env: { ...env, LLAMA_GRACEDB_URL: `file://${root}/no-mirror/` },
+    });
+    const deadline = Date.now() + 30_000;
+    while (!r.output().stderr.includes('relaunching') && Date.now() < deadline) await sleep(100);
+    expect(r.output().stderr).toMatch(/llama run exited with code 1; relaunching in 1 s/);
+    r.child.kill('SIGTERM');
+    expect((await r.exited).code).toBe(0);
+  });
+});

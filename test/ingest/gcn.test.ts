@@ -118,6 +118,15 @@ describe('llama ingest gcn', () => {
     expect(existsSync(join(run, 'MS260103c-1-Preliminary'))).toBe(false);
   });
 
+  it('reads a notice from standard input with --stdin, and needs some input', async () => {
+    const piped = await llama(['ingest', 'gcn', '--run', run, '--stdin'], {}, undefined, await readFile(fixture('MS260103c-2-Initial.xml')));
+    expect(piped.code).toBe(0);
+    expect(await readJson(join(run, 'MS260103c-2-Initial', 'advok.json'))).toMatchObject({ alert_type: 'gcn' });
+    const nothing = await llama(['ingest', 'gcn', '--run', run]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('name at least one file, or pass --stdin');
+  });
+
   it('uses $LLAMA_OUTPUT_DIR/current_run when --run is not given', async () => {
     const result = await llama(['ingest', 'gcn', fixture('MS260103c-1-Preliminary.xml')], { LLAMA_OUTPUT_DIR: tmp.path, HOME: tmp.path });
     expect(result.code).toBe(0);

@@ -16,9 +16,9 @@ export interface CliResult {
 }
 
 /** Run the real CLI (build first: `npx tsc -b`). Never reaches the internet: GraceDB defaults to a dead local port. */
-export function llama(args: readonly string[], env: Record<string, string> = {}, cwd = REPO): Promise<CliResult> {
+export function llama(args: readonly string[], env: Record<string, string> = {}, cwd = REPO, input?: string | Uint8Array): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [BIN, ...args],
       {
@@ -31,6 +31,7 @@ export function llama(args: readonly string[], env: Record<string, string> = {},
         resolve({ code, stdout, stderr });
       },
     );
+    child.stdin?.end(input);
   });
 }
 

@@ -8,7 +8,8 @@ interface CommonArgs {
   flags?: string[];
 }
 interface FilesArgs extends CommonArgs {
-  files: string[];
+  files?: string[];
+  stdin?: boolean;
 }
 interface GraceDbArgs extends CommonArgs {
   superevent: string;
@@ -16,6 +17,33 @@ interface GraceDbArgs extends CommonArgs {
 }
 
 type Ingest = (source: string, options: ingest.IngestOptions) => Promise<ingest.IngestOutcome>;
+
+/** `--stdin` reads one notice or alert from standard input (e.g. piped from a GCN listener). */
+async function readStdin(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+function fromFileOrStdin(
+  fromFile: (path: string, options: ingest.IngestOptions) => Promise<ingest.IngestOutcome>,
+  fromBytes: (bytes: Uint8Array, source: string, options: ingest.IngestOptions) => Promise<ingest.IngestOutcome>,
+): Ingest {
+  return async (source, options) => (source === STDIN ? fromBytes(await readStdin(), '<stdin>', options) : fromFile(source, options));
+}
+
+const STDIN = '\u0000stdin';
+
+function sourcesOf(argv: FilesArgs): string[] {
+  return [...(argv.stdin === true ? [STDIN] : []), ...(argv.files ?? [])];
+}
+
+const stdinOption = { type: 'boolean', default: false, describe: 'Also read one document from standard input' } as const;
+
+function requireInput(argv: FilesArgs): true {
+  if (sourcesOf(argv).length === 0) throw new Error('name at least one file, or pass --stdin');
+  return true;
+}
 
 /** Ingest every source; one failure does not stop the others. Exit 1 if any failed. */
 async function ingestAll(label: string, sources: readonly string[], args: CommonArgs, run: Ingest): Promise<void> {
@@ -46,25 +74,29 @@ async function ingestAll(label: string, sources: readonly string[], args: Common
 const run = { describe: RUN_OPTION.describe, type: 'string' } as const;
 
 const gcnCommand: CommandModule<object, FilesArgs> = {
-  command: 'gcn <files..>',
+  command: 'gcn [files..]',
   describe: 'Ingest LVK GCN VOEvents (Preliminary, Initial, Update, EarlyWarning, Retraction); other missions are skipped',
   builder: (y) =>
     y
-      .positional('files', { type: 'string', array: true, demandOption: true, describe: 'VOEvent XML files' })
+      .positional('files', { type: 'string', array: true, describe: 'VOEvent XML files' })
+      .option('stdin', stdinOption)
+      .check(requireInput)
       .option('run', run)
       .option('flags', { ...FLAGS_OPTION, describe: `Flags over the role preset (TRIGGERED_PUBLIC for role=observation, else TRIGGERED_TEST). ${FLAGS_OPTION.describe}` }) as Argv<FilesArgs>,
-  handler: (argv) => ingestAll('llama ingest gcn', argv.files, argv, (f, o) => ingest.ingestGcnFile(f, o)),
+  handler: (argv) => ingestAll('llama ingest gcn', sourcesOf(argv), argv, fromFileOrStdin(ingest.ingestGcnFile, ingest.ingestGcnNotice)),
 };
 
 const alertCommand: CommandModule<object, FilesArgs> = {
-  command: 'alert <files..>',
+  command: 'alert [files..]',
   describe: 'Ingest O4 LVK alerts (igwn.gwalert JSON): lvalert.json, skymap_info.json and the embedded skymap',
   builder: (y) =>
     y
-      .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Alert JSON files' })
+      .positional('files', { type: 'string', array: true, describe: 'Alert JSON files' })
+      .option('stdin', stdinOption)
+      .check(requireInput)
       .option('run', run)
       .option('flags', { ...FLAGS_OPTION, describe: `Flags over the preset (TRIGGERED_PUBLIC for S… superevents, else TRIGGERED_TEST). ${FLAGS_OPTION.describe}` }) as Argv<FilesArgs>,
-  handler: (argv) => ingestAll('llama ingest alert', argv.files, argv, (f, o) => ingest.ingestAlertFile(f, o)),
+  handler: (argv) => ingestAll('llama ingest alert', sourcesOf(argv), argv, fromFileOrStdin(ingest.ingestAlertFile, ingest.ingestAlert)),
 };
 
 const gracedbCommand: CommandModule<object, GraceDbArgs> = {

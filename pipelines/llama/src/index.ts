@@ -3,6 +3,7 @@ export * as time from './time/gps.js';
 export * as vetoes from './vetoes.js';
 export * as skymap from './skymap/index.js';
 export * as healpix from './healpix/index.js';
+export * as significance from './significance/index.js';
 export * as fits from './fits/index.js';
 export * as gracedb from './gracedb/index.js';
 export * as alerts from './alerts/index.js';

@@ -4,6 +4,7 @@ import { eventCommand } from './event.js';
 import { flagsCommand } from './flags.js';
 import { ingestCommand } from './ingest.js';
 import { skymapCommand } from './skymap.js';
+import { backgroundCommand } from './background.js';
 
 /**
  * Every `llama` subcommand, one module per file. A command's handler sets `process.exitCode`
@@ -16,4 +17,5 @@ export const commands: CommandModule<any, any>[] = [
   flagsCommand,
   ingestCommand,
   skymapCommand,
+  backgroundCommand,
 ];

@@ -1,9 +1,9 @@
 import type { Skymap } from '../skymap/types.js';
-import type { NeutrinoModel } from './model.js';
+import { NeutrinoModel, type NeutrinoModelFile } from './model.js';
 import { Rng } from './numeric.js';
 import { computeOdds, PreparedSkymap, type SignificanceNeutrino } from './odds.js';
-import type { SearchParameters } from './parameters.js';
-import type { BackgroundEntry } from './pvalue.js';
+import { searchParameters, type Population, type SearchParameters } from './parameters.js';
+import { backgroundKey, type BackgroundEntry, type BackgroundTable } from './pvalue.js';
 import { randomGwSkymap } from './synthetic.js';
 
 /**
@@ -70,5 +70,60 @@ export function runBackgroundTrials(options: BackgroundRunOptions): BackgroundEn
     per_neutrino: perNeutrino.sort(asc),
     combined_sum: combinedSum.sort(asc),
     combined_joint: combinedJoint.sort(asc),
+  };
+}
+
+export interface BackgroundTableOptions {
+  readonly populations: readonly Population[];
+  /** Instrument sets, e.g. ["H1,L1", "H1,L1,V1"]. */
+  readonly instrumentSets: readonly string[];
+  readonly trials: number;
+  readonly seed: number;
+  readonly modelFile: NeutrinoModelFile;
+  readonly skymaps?: readonly Skymap[];
+  readonly skymapDescription?: string;
+  readonly syntheticSkymaps?: number;
+  readonly generator: string;
+  /** Entries to keep (a table being extended); entries computed now replace same-key ones. */
+  readonly base?: BackgroundTable;
+  readonly onEntry?: (key: string, entry: BackgroundEntry, seconds: number) => void;
+  readonly onProgress?: (key: string, done: number, total: number) => void;
+}
+
+/** Run the trials for every population × instrument set and assemble a background table. */
+export async function buildBackgroundTable(options: BackgroundTableOptions): Promise<BackgroundTable> {
+  if (options.base !== undefined && options.base.model !== options.modelFile.name) {
+    throw new RangeError(`cannot merge: the existing table was made with model ${options.base.model}, not ${options.modelFile.name}`);
+  }
+  const entries: Record<string, BackgroundEntry> = { ...(options.base?.entries ?? {}) };
+  let seedOffset = 0;
+  for (const population of options.populations) {
+    for (const instruments of options.instrumentSets) {
+      const params = searchParameters(population, instruments);
+      const model = new NeutrinoModel(options.modelFile, [params.epsilonmin, params.epsilonmax]);
+      const key = backgroundKey(population, params.instruments);
+      const started = Date.now();
+      const entry = runBackgroundTrials({
+        params,
+        model,
+        trials: options.trials,
+        seed: options.seed + 7919 * seedOffset++,
+        ...(options.skymaps === undefined ? {} : { skymaps: options.skymaps }),
+        ...(options.syntheticSkymaps === undefined ? {} : { syntheticSkymaps: options.syntheticSkymaps }),
+        ...(options.skymapDescription === undefined ? {} : { skymapDescription: options.skymapDescription }),
+        onProgress: (done, total) => options.onProgress?.(key, done, total),
+      });
+      entries[key] = entry;
+      options.onEntry?.(key, entry, (Date.now() - started) / 1000);
+      // Let other work (signals, logging) run between entries.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  return {
+    format: 'llama-background-v1',
+    model: options.modelFile.name,
+    created: new Date().toISOString(),
+    generator: options.generator,
+    entries,
   };
 }

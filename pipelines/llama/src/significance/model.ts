@@ -209,13 +209,17 @@ export class NeutrinoModel {
       const s1 = Math.sin(d1 * DEG);
       const s2 = Math.sin(d2 * DEG);
       let mass = 0;
-      for (let k = 0; k < decEdges.length - 1; k++) {
+      const kLo = Math.max(0, binIndex(decEdges, Math.max(decEdges[0] as number, d1)));
+      const kHi = Math.max(kLo, binIndex(decEdges, Math.min(decEdges[decEdges.length - 1] as number, d2)));
+      const jLo = Math.max(0, binIndex(eEdges, x1));
+      const jHi = Math.max(jLo, binIndex(eEdges, x2));
+      for (let k = kLo; k <= kHi; k++) {
         const bs1 = this.bgSinEdges[k] as number;
         const bs2 = this.bgSinEdges[k + 1] as number;
         const fs = (Math.min(bs2, s2) - Math.max(bs1, s1)) / (bs2 - bs1);
         if (!(fs > 0)) continue;
         const row = this.bg.values[k] as readonly number[];
-        for (let j = 0; j < eEdges.length - 1; j++) {
+        for (let j = jLo; j <= jHi; j++) {
           const e1 = eEdges[j] as number;
           const e2 = eEdges[j + 1] as number;
           const fe = (Math.min(e2, x2) - Math.max(e1, x1)) / (e2 - e1);

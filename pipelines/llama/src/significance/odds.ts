@@ -34,6 +34,7 @@ const GL = gaussLegendre(DISTANCE_NODES);
 /** PSF integrals stop at this many σ (the mass beyond 5σ is e^-12.5 ≈ 4e-6). */
 const PSF_SIGMAS = 5;
 
+
 export interface SignificanceNeutrino {
   readonly ra: number;
   readonly dec: number;
@@ -213,9 +214,9 @@ export class PreparedSkymap {
   }
 
   /**
-   * p_h_c = (1 − 1/fb) + (1/fb) ∫ P_gw ⟨e^{-n̄}⟩. Pixels are visited in full except the faint
-   * tail: pixels below 1e-9 of the peak probability per pixel use ⟨e^{-n̄}⟩ ≈ 1 − ⟨n̄⟩-free bound
-   * (they hold a negligible share of the probability; their contribution is taken as 1).
+   * p_h_c = (1 − 1/fb) + (1/fb) ∫ P_gw ⟨e^{-n̄}⟩ over every pixel, except that pixels holding
+   * less than 1e-9 of the largest pixel probability take ⟨e^{-n̄}⟩ = 1 (together they hold a
+   * negligible share of the probability; this keeps NSIDE 1024 maps fast).
    */
   pHc(): number {
     if (this.pHcCache !== undefined) return this.pHcCache;

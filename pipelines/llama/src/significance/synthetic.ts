@@ -71,7 +71,10 @@ export function fisherMixtureSkymap(blobs: readonly Blob[], options: SyntheticOp
     const [x, y, z] = pix2vec(order, ipix, 'NESTED');
     const d = densityAt(x, y, z);
     const area = (4 * Math.PI) / orderToNpix(order);
-    if (order < options.maxOrder && (order < minOrder || d * area > refineMass)) {
+    // Also refine pixels holding a blob centre, so blobs narrower than a coarse pixel are seen.
+    const reach = Math.cos(Math.min(Math.PI, 1.5 * Math.sqrt(area)));
+    const holdsCentre = comps.some((c) => c.v[0] * x + c.v[1] * y + c.v[2] * z >= reach);
+    if (order < options.maxOrder && (order < minOrder || d * area > refineMass || holdsCentre)) {
       for (let c = 0; c < 4; c++) visit(order + 1, 4 * ipix + c);
       return;
     }

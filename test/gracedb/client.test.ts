@@ -144,7 +144,7 @@ describe('GraceDB client authentication', () => {
   it('reads the configuration from the environment', () => {
     const defaults = graceDbConfigFromEnv({});
     expect(defaults.baseUrl).toBe('https://gracedb.ligo.org/api/');
-    expect(defaults).toMatchObject({ retries: 3, retryDelayMs: 1000, timeoutMs: 30_000, token: undefined, certificate: undefined });
+    expect(defaults).toMatchObject({ retries: 3, retryDelayMs: 1000, timeoutMs: 15_000, token: undefined, certificate: undefined });
     expect(graceDbConfigFromEnv({ LLAMA_GRACEDB_URL: 'https://example.org/api' }).baseUrl).toBe('https://example.org/api/');
     expect(graceDbConfigFromEnv({ X509_USER_PROXY: '/tmp/proxy.pem' }).certificate).toEqual({ certFile: '/tmp/proxy.pem', keyFile: '/tmp/proxy.pem' });
     expect(graceDbConfigFromEnv({ LLAMA_GRACEDB_CERT: '/c.pem', LLAMA_GRACEDB_KEY: '/k.pem' }).certificate).toEqual({ certFile: '/c.pem', keyFile: '/k.pem' });

@@ -11,7 +11,7 @@
  * | LLAMA_GRACEDB_CA                  | PEM CA bundle to trust instead of the system roots       |
  * | LLAMA_GRACEDB_RETRIES             | extra attempts after a 5xx, network error or timeout (3) |
  * | LLAMA_GRACEDB_RETRY_DELAY_MS      | first back-off delay, doubled per attempt (1000)         |
- * | LLAMA_GRACEDB_TIMEOUT_MS          | per-request timeout (30000)                              |
+ * | LLAMA_GRACEDB_TIMEOUT_MS          | per-request timeout (15000)                              |
  */
 
 export const DEFAULT_GRACEDB_URL = 'https://gracedb.ligo.org/api/';
@@ -77,6 +77,6 @@ export function graceDbConfigFromEnv(env: Env): GraceDbConfig {
     caFile: nonEmpty(env['LLAMA_GRACEDB_CA']),
     retries: integerSetting(env, 'LLAMA_GRACEDB_RETRIES', 3),
     retryDelayMs: integerSetting(env, 'LLAMA_GRACEDB_RETRY_DELAY_MS', 1000),
-    timeoutMs: integerSetting(env, 'LLAMA_GRACEDB_TIMEOUT_MS', 30_000),
+    timeoutMs: integerSetting(env, 'LLAMA_GRACEDB_TIMEOUT_MS', 15_000),
   };
 }

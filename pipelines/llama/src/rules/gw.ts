@@ -13,6 +13,8 @@ export const LvcSkymapFits = defineRule({
   generateOnce: true,
   vetoes: ONLINE_VETOES,
   pool: { name: 'gracedb', concurrency: 2 },
+  // Room for the GraceDB client's retries with back-off (the default 20 s is one slow request).
+  timeoutSeconds: 120,
   description: 'The GW skymap named in SkymapInfo, downloaded from GraceDB and stored gzipped',
   generate: generateLvcSkymapFits,
 });
@@ -39,6 +41,8 @@ export const LVCGraceDbEventData = defineRule({
   inputs: [SkymapInfo],
   vetoes: ONLINE_VETOES,
   pool: { name: 'gracedb', concurrency: 2 },
+  // Room for the GraceDB client's retries with back-off (the default 20 s is one slow request).
+  timeoutSeconds: 60,
   description: 'GraceDB JSON of the superevent\'s preferred event',
   generate: generateLvcGraceDbEventData,
 });
@@ -49,6 +53,8 @@ export const PAstro = defineRule({
   inputs: [SkymapInfo],
   vetoes: ONLINE_VETOES,
   pool: { name: 'gracedb', concurrency: 2 },
+  // Room for the GraceDB client's retries with back-off (the default 20 s is one slow request).
+  timeoutSeconds: 60,
   description: 'GraceDB p_astro.json: source-class probabilities',
   generate: generatePAstro,
 });

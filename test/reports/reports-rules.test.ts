@@ -76,6 +76,12 @@ describe('the six CoincScatter rules', () => {
     }
     expect(texts['CoincScatterI3LvcPdf']).toContain('S250101ab: GW skymap and IceCube neutrinos');
     expect(texts['CoincScatterI3LvcPdf']).toContain('PARTIAL RESULT');
+    // The legend gives the credible areas; a Fisher–von Mises blob with kappa = 300 sr⁻¹ holds 90%
+    // within 1 − cos r = ln(10)/kappa, i.e. an area of 2π·ln(10)/kappa sr (HEALPix order 6: ±2 pixels).
+    const area90 = ((2 * Math.PI * Math.log(10)) / 300) * (180 / Math.PI) ** 2;
+    const shown = /90% credible region \((\d+) deg²\)/.exec(texts['CoincScatterI3LvcPdf'] ?? '');
+    expect(shown).not.toBeNull();
+    expect(Math.abs(Number(shown?.[1]) - area90)).toBeLessThan(2 * 0.84);
     expect(texts['CoincScatterI3LvcPdf']).not.toContain('ZTF');
     expect(texts['CoincScatterZtfLVCPdf']).toContain('S250101ab: GW skymap and ZTF candidates');
     expect(texts['CoincScatterZtfLVCPdf']).not.toContain('IceCube');
@@ -186,6 +192,15 @@ describe('the summary', () => {
     const path = event.write('hand.tex', '\\documentclass{article}\\begin{document}hi\\end{document}');
     const { ctx } = contextFor(rule, event, { inputs: { CoincSummaryI3LvcTex: path } });
     await expect(rule.generate(ctx)).rejects.toThrow(/hand\.tex: no LLAMA summary data block/);
+  });
+
+  const pdflatex = process.env['PATH']?.split(':').some((dir) => existsSync(join(dir, 'pdflatex'))) ?? false;
+  it.skipIf(!pdflatex)('compiles the .tex with pdflatex when LLAMA_SUMMARY_PDF_ENGINE=pdflatex (pdflatex installed)', async () => {
+    const pdf = await run('CoincSummaryI3LvcPdf', { LLAMA_SUMMARY_PDF_ENGINE: 'pdflatex' });
+    const text = await pdfText(pdf);
+    expect(text).toContain('Joint GW+Neutrino Analysis Summary for S250101ab');
+    expect(text).toMatch(/LLAMA p-value\s+0\.0098/);
+    await run('CoincSummaryI3LvcPdf');
   });
 
   it('refuses an unknown PDF engine and a missing pdflatex', async () => {

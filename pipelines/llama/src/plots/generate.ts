@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { GenerationError, describeError, type GenerateContext } from '@llama/core';
+import { credibleAreas } from '../skymap/analysis.js';
 import { readSkymapHdf5 } from '../skymap/hdf5.js';
 import type { Skymap } from '../skymap/types.js';
 import { readNeutrinoList, readZtfTriggers } from './messengers.js';
@@ -24,6 +25,11 @@ export function formatEventTime(dateObs: string | undefined): string | undefined
   return match ? `${match[1]} ${match[2]}${match[3]?.slice(0, 4) ?? ''} UTC` : dateObs.trim();
 }
 
+function areas(skymap: Skymap): { fifty: number; ninety: number } | undefined {
+  const [fifty, ninety] = credibleAreas(skymap, [0.5, 0.9]);
+  return fifty === undefined || ninety === undefined ? undefined : { fifty, ninety };
+}
+
 /**
  * The generate function of a CoincScatter* rule: the GW skymap (LvcSkymapHdf5) with the point
  * sources its inputs name (IceCubeNeutrinoList, ZtfTriggerList) drawn on top.
@@ -42,6 +48,7 @@ export function scatterGenerator(format: PlotFormat) {
       graceid: skymap.meta.objectId?.trim() || ctx.event.eventId,
       eventTime: formatEventTime(skymap.meta.dateObs),
       lookup: skyLookup(skymap),
+      areasDeg2: areas(skymap),
       ...(neutrinos === undefined ? {} : { neutrinos: neutrinos.triggers, neutrinosComplete: neutrinos.complete }),
       ...(ztf === undefined ? {} : { ztf }),
     };

@@ -18,6 +18,8 @@ export interface SkyPlotModel {
   /** False while more neutrinos may arrive. */
   readonly neutrinosComplete?: boolean;
   readonly ztf?: readonly ZtfTrigger[];
+  /** Areas of the 50% and 90% credible regions, deg², for the legend. */
+  readonly areasDeg2?: { readonly fifty: number; readonly ninety: number };
 }
 
 /** Figure size in units (pt in the PDF; ×2.5 pixels in the PNG). */
@@ -235,9 +237,9 @@ export function drawSkyPlot(painter: Painter, model: SkyPlotModel): void {
 }
 
 function drawColourBar(painter: Painter, maxPerDeg2: number): void {
-  const x = 60;
+  const x = 50;
   const y = 462;
-  const width = 250;
+  const width = 220;
   const height = 11;
   painter.text('GW probability per deg²', x + width / 2, y - 5, { size: 10, color: INK, align: 'center' });
   painter.raster(x, y, width, height, (pw, ph) => {
@@ -287,8 +289,10 @@ function drawLegend(painter: Painter, model: SkyPlotModel): void {
       },
       { stroke: INK, lineWidth: width, ...(dash ? { dash } : {}) },
     );
-  entries.push({ draw: line(undefined, 1.3), label: '90% credible region' });
-  entries.push({ draw: line([4, 2.5], 1.0), label: '50% credible region' });
+  const area = (value: number | undefined) =>
+    value === undefined || !Number.isFinite(value) ? '' : ` (${value >= 100 ? Math.round(value).toLocaleString('en-US') : Number(value.toPrecision(2))} deg²)`;
+  entries.push({ draw: line(undefined, 1.3), label: `90% credible region${area(model.areasDeg2?.ninety)}` });
+  entries.push({ draw: line([4, 2.5], 1.0), label: `50% credible region${area(model.areasDeg2?.fifty)}` });
   if (model.neutrinos !== undefined) {
     const count = model.neutrinos.length;
     entries.push({
@@ -324,13 +328,13 @@ function drawLegend(painter: Painter, model: SkyPlotModel): void {
       label: count === 0 ? 'ZTF candidates: none' : `ZTF candidate (${count})`,
     });
   }
-  const x0 = 370;
+  const x0 = 315;
   const y0 = 456;
   const rowHeight = 17;
   entries.forEach((entry, index) => {
     const column = index < 2 ? 0 : 1;
     const row = index % 2;
-    const x = x0 + (column === 0 ? 0 : 160);
+    const x = x0 + (column === 0 ? 0 : 205);
     const y = y0 + row * rowHeight;
     entry.draw(x, y);
     painter.text(entry.label, x + 28, y, { size: 9.5, color: INK, baseline: 'middle' });

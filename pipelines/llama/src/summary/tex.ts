@@ -48,6 +48,7 @@ export function renderSummaryTex(content: SummaryContent, neutrinoTableTex: stri
 
 \\title{${title}}
 \\author{LLAMA Group}
+\\date{${texEscape(content.parameters.find((row) => row.label === 'GW event time (UTC)')?.value ?? '')}}
 
 \\usepackage{graphicx}
 

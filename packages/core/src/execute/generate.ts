@@ -7,6 +7,7 @@ import {
   openSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -113,7 +114,7 @@ export async function generateRule(
   emit({ type: 'step-started', event, rule: rule.name, reason });
   const tmpRoot = join(event.eventDir, TMP_DIRNAME);
   mkdirSync(tmpRoot, { recursive: true });
-  const workDir = mkdtempSync(join(tmpRoot, `${rule.name}-`));
+  const workDir = mkdtempSync(join(tmpRoot, `${rule.name}-${process.pid}-`));
   const timeout = new AbortController();
   const timer = setTimeout(
     () => timeout.abort(new GenerationError(`timed out after ${rule.timeoutSeconds} s`)),
@@ -256,6 +257,28 @@ function fsyncFile(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Remove what dead processes left in `.tmp.d/` (work directories `<Rule>-<pid>-XXXXXX`, temp
+ * files `<name>.<pid>.<hex>.tmp`). Only entries whose pid is gone are touched.
+ */
+export function sweepTmpDir(eventDir: string): string[] {
+  const tmpRoot = join(eventDir, TMP_DIRNAME);
+  let names: string[];
+  try {
+    names = readdirSync(tmpRoot);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = /^[A-Za-z_][A-Za-z0-9_]*-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1] ?? /\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || processAlive(Number(pid))) continue;
+    rmSync(join(tmpRoot, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /** Write a permanent veto rider (3.5.1 `.FILENAME.veto.json`) and commit it. */

@@ -8,7 +8,7 @@ import type { Pipeline } from '../rule/pipeline.js';
 import type { EventRef, Flags, Rule } from '../rule/types.js';
 import { loadEventSnapshot, type EventSnapshot, type RuleState } from '../state/snapshot.js';
 import type { Emit, PassSummary } from './events.js';
-import { generateRule, writePermanentVeto, type GenerationOutcome, type GenerationSettings } from './generate.js';
+import { generateRule, sweepTmpDir, writePermanentVeto, type GenerationOutcome, type GenerationSettings } from './generate.js';
 import { ensureGitRepo } from './git.js';
 
 /** 3.5.1 ran 4 generation workers ($LLAMA_IO_DEFAULT_GEN_MAX_WORKERS). */
@@ -145,6 +145,9 @@ async function executeEventPlan(
   const event = plan.event;
   const flags = (snapshot.flags as { ok: true; value: Flags }).value;
   if (settings.versioning) await ensureGitRepo(event.eventDir);
+  for (const leftover of sweepTmpDir(event.eventDir)) {
+    settings.emit({ type: 'warning', event, message: `removed ${leftover} from .tmp.d (left by a process that died)` });
+  }
   const steps = new Map(plan.steps.map((s) => [s.rule, s]));
   const outcomes = new Map<string, Promise<Outcome>>();
   const stateOf = (name: string): RuleState | undefined => snapshot.rules.get(name);

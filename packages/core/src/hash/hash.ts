@@ -23,13 +23,6 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/**
- * A file's identity for the hash cache: if none of these changed, neither did the bytes
- * (unless the file is "racily clean", see below).
- */
-export function statKey(stat: Stats): string {
-  return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
-}
 
 /**
  * Timestamps are coarse (a kernel tick); a file modified within one tick of being hashed may
@@ -37,28 +30,48 @@ export function statKey(stat: Stats): string {
  */
 const RACY_MARGIN_MS = 50;
 
-interface Entry {
-  key: string;
-  hash: ContentHash;
-  /** Wall-clock ms when the bytes were hashed. */
+/** (inode, size, mtime, ctime): if none changed, neither did the bytes (racy files aside). */
+interface Identity {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  /** Wall-clock ms when the file was read. */
   at: number;
 }
 
-/** A persisted row: stat key, when the file was read, the hash or parsed value. */
-type IndexRow = [string, number, unknown];
+interface Entry extends Identity {
+  hash: ContentHash;
+}
+
+function identity(stat: Stats, at: number): Identity {
+  return { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, at };
+}
+
+/** Same file, same bytes, and not racily clean. */
+function unchanged(e: Identity, stat: Stats): boolean {
+  return (
+    e.ino === stat.ino &&
+    e.size === stat.size &&
+    e.mtimeMs === stat.mtimeMs &&
+    e.ctimeMs === stat.ctimeMs &&
+    (stat.mtimeMs > stat.ctimeMs ? stat.mtimeMs : stat.ctimeMs) < e.at - RACY_MARGIN_MS
+  );
+}
+
+/** A persisted row: inode, size, mtime, ctime, when the file was read, the hash or parsed value. */
+type IndexRow = [number, number, number, number, number, unknown];
 type IndexTable = Record<string, Record<string, IndexRow>>;
 interface IndexFile {
-  v: 3;
+  v: 4;
   /** Hashes, by directory then file name. */
   h: IndexTable;
   /** Parsed small files (riders), by directory then file name. */
   p: IndexTable;
 }
 
-interface ParsedEntry {
-  key: string;
+interface ParsedEntry extends Identity {
   value: unknown;
-  at: number;
 }
 
 /**
@@ -76,9 +89,8 @@ export class HashCache {
 
   /** Hash of the file at `path` whose stat is `stat`; reads the file only when needed. */
   hash(path: string, stat: Stats): ContentHash {
-    const key = statKey(stat);
     const entry = this.#entries.get(path);
-    if (entry !== undefined && entry.key === key && Math.max(stat.mtimeMs, stat.ctimeMs) < entry.at - RACY_MARGIN_MS) {
+    if (entry !== undefined && unchanged(entry, stat)) {
       this.hits++;
       return entry.hash;
     }
@@ -90,23 +102,22 @@ export class HashCache {
 
   /** `parse(text)` of the file at `path`, re-read only when its stat key changed. */
   parsed<T>(path: string, stat: Stats, parse: (text: string) => T): T {
-    const key = statKey(stat);
     const entry = this.#parsed.get(path);
-    if (entry !== undefined && entry.key === key && Math.max(stat.mtimeMs, stat.ctimeMs) < entry.at - RACY_MARGIN_MS) {
+    if (entry !== undefined && unchanged(entry, stat)) {
       this.hits++;
       return entry.value as T;
     }
     this.misses++;
     const at = Date.now();
     const value = parse(readFileSync(path, 'utf8'));
-    this.#parsed.set(path, { key, value, at });
+    this.#parsed.set(path, { ...identity(stat, at), value });
     this.#dirty = true;
     return value;
   }
 
   /** Remember a hash computed elsewhere (e.g. of an output we just wrote). */
   record(path: string, stat: Stats, hash: ContentHash, hashedAt = Date.now()): void {
-    this.#entries.set(path, { key: statKey(stat), hash, at: hashedAt });
+    this.#entries.set(path, { ...identity(stat, hashedAt), hash });
     this.#dirty = true;
   }
 
@@ -131,12 +142,16 @@ export class HashCache {
     } catch {
       return cache; // start empty: the cache only saves work, it never decides correctness on its own
     }
-    if (data.v !== 3 || typeof data.h !== 'object' || typeof data.p !== 'object') return cache;
+    if (data.v !== 4 || typeof data.h !== 'object' || typeof data.p !== 'object') return cache;
     for (const [dir, files] of Object.entries(data.h)) {
-      for (const [name, row] of Object.entries(files)) cache.#entries.set(`${dir}/${name}`, { key: row[0], at: row[1], hash: row[2] as ContentHash });
+      for (const [name, r] of Object.entries(files)) {
+        cache.#entries.set(`${dir}/${name}`, { ino: r[0], size: r[1], mtimeMs: r[2], ctimeMs: r[3], at: r[4], hash: r[5] as ContentHash });
+      }
     }
     for (const [dir, files] of Object.entries(data.p)) {
-      for (const [name, row] of Object.entries(files)) cache.#parsed.set(`${dir}/${name}`, { key: row[0], at: row[1], value: row[2] });
+      for (const [name, r] of Object.entries(files)) {
+        cache.#parsed.set(`${dir}/${name}`, { ino: r[0], size: r[1], mtimeMs: r[2], ctimeMs: r[3], at: r[4], value: r[5] });
+      }
     }
     return cache;
   }
@@ -149,11 +164,11 @@ export class HashCache {
       const cut = path.lastIndexOf('/');
       (table[path.slice(0, cut)] ??= {})[path.slice(cut + 1)] = row;
     };
-    for (const [path, e] of this.#entries) put(h, path, [e.key, e.at, e.hash]);
-    for (const [path, e] of this.#parsed) put(p, path, [e.key, e.at, e.value]);
+    for (const [path, e] of this.#entries) put(h, path, [e.ino, e.size, e.mtimeMs, e.ctimeMs, e.at, e.hash]);
+    for (const [path, e] of this.#parsed) put(p, path, [e.ino, e.size, e.mtimeMs, e.ctimeMs, e.at, e.value]);
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ v: 3, h, p } satisfies IndexFile));
+    writeFileSync(tmp, JSON.stringify({ v: 4, h, p } satisfies IndexFile));
     renameSync(tmp, file);
     this.#dirty = false;
   }

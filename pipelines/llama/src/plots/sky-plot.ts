@@ -48,7 +48,7 @@ export function mapEllipse(projection: GeoProjection): { cx: number; cy: number;
   return { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, a: (x1 - x0) / 2, b: (y1 - y0) / 2 };
 }
 
-function niceTicks(max: number, count = 4): number[] {
+export function niceTicks(max: number, count = 4): number[] {
   if (!(max > 0)) return [0];
   const raw = max / count;
   const power = 10 ** Math.floor(Math.log10(raw));
@@ -58,9 +58,9 @@ function niceTicks(max: number, count = 4): number[] {
   return ticks;
 }
 
-function formatTick(value: number): string {
+export function formatTick(value: number): string {
   if (value === 0) return '0';
-  if (Math.abs(value) >= 1e-3 && Math.abs(value) < 1e4) return String(Number(value.toPrecision(3)));
+  if (Math.abs(value) >= 1e-4 && Math.abs(value) < 1e4) return String(Number(value.toPrecision(3)));
   const [mantissa, exponent] = value.toExponential(1).split('e');
   return `${mantissa?.replace(/\.0$/, '')}e${Number(exponent)}`;
 }

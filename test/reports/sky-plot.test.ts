@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { colormap } from '../../pipelines/llama/src/plots/colormap.js';
 import { renderSkyPlotPdf, renderSkyPlotPng, PNG_SCALE } from '../../pipelines/llama/src/plots/render.js';
 import { skyLookup } from '../../pipelines/llama/src/plots/sky-lookup.js';
-import { mapEllipse, skyProjection, type SkyPlotModel } from '../../pipelines/llama/src/plots/sky-plot.js';
+import { mapEllipse, prepareSkyPlot, skyProjection, type SkyPlotModel } from '../../pipelines/llama/src/plots/sky-plot.js';
+import { zoomProjection } from '../../pipelines/llama/src/plots/zoom.js';
 import { fisherRadius, syntheticSkymap } from '../../pipelines/llama/src/plots/synthetic.js';
 import { decodePng, isBlue, isGreen, isInk, offsetOnSphere, pdfText } from './pixels.js';
 
@@ -85,6 +86,37 @@ describe('sky plot PNG', async () => {
 
   it('renders identical bytes for identical inputs (early cutoff)', async () => {
     expect((await renderSkyPlotPng(model)).equals(png)).toBe(true);
+  });
+});
+
+describe('zoom panel', async () => {
+  const prepared = prepareSkyPlot(model);
+  const zoom = prepared.layout.zoom;
+  const png = await renderSkyPlotPng(model);
+  const pixels = await decodePng(png);
+
+  it('is added below the map for a compact region, centred on the densest pixel', () => {
+    expect(zoom).toBeDefined();
+    expect(pixels.height).toBe(Math.round(prepared.layout.height * PNG_SCALE));
+    expect(pixels.height).toBeGreaterThan(1300);
+    expect(Math.abs(zoom!.centre[0] - BLOB.ra)).toBeLessThan(1);
+    expect(Math.abs(zoom!.centre[1] - BLOB.dec)).toBeLessThan(1);
+  });
+
+  it('draws the 90% contour where the geometry says', () => {
+    const projection = zoomProjection(zoom!);
+    const r90 = fisherRadius(BLOB.kappa, 0.9);
+    for (const bearing of [0, 60, 120, 180, 240, 300]) {
+      const point = projection(offsetOnSphere(BLOB.ra, BLOB.dec, r90, bearing))!;
+      expect(pixels.anyNear(point[0] * PNG_SCALE, point[1] * PNG_SCALE, 4, isInk), `zoomed 90% contour at bearing ${bearing}`).toBe(true);
+    }
+    const centre = projection([BLOB.ra, BLOB.dec])!;
+    expect(pixels.anyNear(centre[0] * PNG_SCALE, centre[1] * PNG_SCALE, 4, isInk)).toBe(false);
+  });
+
+  it('is left out when the 90% region is large', () => {
+    const wide = skyLookup(syntheticSkymap(4, [{ ra: 10, dec: 0, kappa: 8 }]));
+    expect(prepareSkyPlot({ ...model, lookup: wide }).layout.zoom).toBeUndefined();
   });
 });
 

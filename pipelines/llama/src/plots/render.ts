@@ -1,13 +1,14 @@
 import PDFDocument from 'pdfkit';
 import { CanvasPainter, PdfPainter } from './painter.js';
-import { drawSkyPlot, FIGURE, plotTitle, type SkyPlotModel } from './sky-plot.js';
+import { drawSkyPlot, plotTitle, prepareSkyPlot, type SkyPlotModel } from './sky-plot.js';
 
 /** PNG pixels per figure unit: 800 × 520 units → 2000 × 1300 px. */
 export const PNG_SCALE = 2.5;
 
 export async function renderSkyPlotPng(model: SkyPlotModel): Promise<Buffer> {
-  const painter = new CanvasPainter(FIGURE.width, FIGURE.height, PNG_SCALE);
-  drawSkyPlot(painter, model);
+  const prepared = prepareSkyPlot(model);
+  const painter = new CanvasPainter(prepared.layout.width, prepared.layout.height, PNG_SCALE);
+  drawSkyPlot(painter, prepared);
   return painter.png();
 }
 
@@ -29,13 +30,15 @@ export function pdfBuffer(doc: PDFKit.PDFDocument): Promise<Buffer> {
 export const FIXED_PDF_DATE = new Date('2000-01-01T00:00:00Z');
 
 export async function renderSkyPlotPdf(model: SkyPlotModel): Promise<Buffer> {
+  const prepared = prepareSkyPlot(model);
+  const { width, height } = prepared.layout;
   const doc = new PDFDocument({
-    size: [FIGURE.width, FIGURE.height],
+    size: [width, height],
     margin: 0,
     autoFirstPage: true,
     compress: true,
     info: { Title: plotTitle(model), Author: 'LLAMA', Creator: 'llama', Producer: 'llama (pdfkit)', CreationDate: FIXED_PDF_DATE },
   });
-  drawSkyPlot(new PdfPainter(doc, FIGURE.width, FIGURE.height), model);
+  drawSkyPlot(new PdfPainter(doc, width, height), prepared);
   return pdfBuffer(doc);
 }

@@ -1,7 +1,10 @@
 import { geoCircle, geoGraticule, geoPath, type GeoProjection } from 'd3-geo';
 import { geoMollweide } from 'd3-geo-projection';
 import { colormap } from './colormap.js';
+import { COLOUR_LUT, GRID, INK, LUT_SIZE, NEUTRINO, ZTF } from './style.js';
+import type { MultiLineString } from 'geojson';
 import { credibleContours } from './contours.js';
+import { drawZoom, zoomGeometry, type ZoomGeometry } from './zoom.js';
 import type { Neutrino, ZtfTrigger } from './messengers.js';
 import type { Painter, PathSink, Rgba } from './painter.js';
 import type { SkyLookup } from './sky-lookup.js';
@@ -28,10 +31,6 @@ export const FIGURE = { width: 800, height: 520 } as const;
 export const MAP_EXTENT: [[number, number], [number, number]] = [[40, 66], [760, 426]];
 export const CREDIBLE_LEVELS = [0.5, 0.9] as const;
 
-const INK = '#1a1a1a';
-const GRID = '#6b6b6b';
-const NEUTRINO = '#00875a';
-const ZTF = '#1f4fd1';
 const PROB_PER_DEG2 = (Math.PI / 180) ** 2;
 
 /**
@@ -73,13 +72,6 @@ export function plotTitle(model: SkyPlotModel): string {
   const last = layers.pop();
   return `${model.graceid}: ${layers.length > 0 ? `${layers.join(', ')} and ${last}` : last}`;
 }
-
-const LUT_SIZE = 1024;
-const COLOUR_LUT = (() => {
-  const lut = new Uint8Array(LUT_SIZE * 3);
-  for (let i = 0; i < LUT_SIZE; i++) lut.set(colormap(i / (LUT_SIZE - 1)), i * 3);
-  return lut;
-})();
 
 /**
  * The colour map as pixels: every output pixel inside the ellipse is inverse-projected and looked
@@ -131,8 +123,37 @@ export function densityRaster(
   return { width: pw, height: ph, data };
 }
 
+/** Where the parts of the figure go; the zoom panel adds a row below the all-sky map. */
+export interface FigureLayout {
+  readonly width: number;
+  readonly height: number;
+  readonly zoom: ZoomGeometry | undefined;
+  readonly colourBar: { readonly x: number; readonly y: number; readonly width: number };
+  readonly legend: { readonly x: number; readonly y: number; readonly columns: 1 | 2; readonly columnWidth: number };
+}
+
+/** A plot ready to draw: the model, its contours and its layout. */
+export interface PreparedSkyPlot {
+  readonly model: SkyPlotModel;
+  readonly contours: ReadonlyMap<number, MultiLineString>;
+  readonly layout: FigureLayout;
+}
+
+export function prepareSkyPlot(model: SkyPlotModel): PreparedSkyPlot {
+  const { lookup } = model;
+  // Half a skymap pixel, at least 0.25° (about one PNG pixel) and at most 1°.
+  const contourStep = Math.min(1, Math.max(0.25, lookup.resolutionDeg / 2));
+  const contours = credibleContours(lookup, CREDIBLE_LEVELS, contourStep);
+  const zoom = zoomGeometry(lookup, contours.get(0.9), { x0: 40, y0: 458, x1: 430, y1: 758 });
+  const layout: FigureLayout = zoom
+    ? { width: FIGURE.width, height: 780, zoom, colourBar: { x: 480, y: 478, width: 260 }, legend: { x: 470, y: 530, columns: 1, columnWidth: 300 } }
+    : { width: FIGURE.width, height: FIGURE.height, zoom: undefined, colourBar: { x: 50, y: 462, width: 220 }, legend: { x: 315, y: 456, columns: 2, columnWidth: 205 } };
+  return { model, contours, layout };
+}
+
 /** Draw the whole figure. */
-export function drawSkyPlot(painter: Painter, model: SkyPlotModel): void {
+export function drawSkyPlot(painter: Painter, prepared: PreparedSkyPlot): void {
+  const { model, layout } = prepared;
   const projection = skyProjection();
   const ellipse = mapEllipse(projection);
   const pathOn = (sink: PathSink) => geoPath(projection, sink);
@@ -166,11 +187,8 @@ export function drawSkyPlot(painter: Painter, model: SkyPlotModel): void {
   painter.path((sink) => pathOn(sink)(graticule()), { stroke: GRID, lineWidth: 0.5, strokeOpacity: 0.7, dash: [2, 2] });
 
   // Credible contours.
-  // Half a skymap pixel, at least 0.25° (about one PNG pixel) and at most 1°.
-  const contourStep = Math.min(1, Math.max(0.25, lookup.resolutionDeg / 2));
-  const contourLines = credibleContours(lookup, CREDIBLE_LEVELS, contourStep);
-  const ninety = contourLines.get(0.9);
-  const fifty = contourLines.get(0.5);
+  const ninety = prepared.contours.get(0.9);
+  const fifty = prepared.contours.get(0.5);
   if (ninety) painter.path((sink) => pathOn(sink)(ninety), { stroke: INK, lineWidth: 1.3 });
   if (fifty) painter.path((sink) => pathOn(sink)(fifty), { stroke: INK, lineWidth: 1.0, dash: [4, 2.5] });
 
@@ -232,14 +250,18 @@ export function drawSkyPlot(painter: Painter, model: SkyPlotModel): void {
     painter.text(String(index + 1), x + 6, y - 6, { size: 10, color: NEUTRINO, bold: true, baseline: 'alphabetic', halo: '#ffffff' });
   }
 
-  drawColourBar(painter, maxDensity * PROB_PER_DEG2);
-  drawLegend(painter, model);
+  if (layout.zoom) {
+    drawZoom(painter, model, layout.zoom);
+    // Where the zoom looks, on the all-sky map.
+    const outline = geoCircle().center(layout.zoom.centre).radius(layout.zoom.radius).precision(2)();
+    painter.path((sink) => pathOn(sink)(outline), { stroke: '#555555', lineWidth: 0.8, dash: [1.5, 1.5] });
+  }
+  drawColourBar(painter, maxDensity * PROB_PER_DEG2, layout.colourBar);
+  drawLegend(painter, model, layout.legend);
 }
 
-function drawColourBar(painter: Painter, maxPerDeg2: number): void {
-  const x = 50;
-  const y = 462;
-  const width = 220;
+function drawColourBar(painter: Painter, maxPerDeg2: number, at: FigureLayout['colourBar']): void {
+  const { x, y, width } = at;
   const height = 11;
   painter.text('GW probability per deg²', x + width / 2, y - 5, { size: 10, color: INK, align: 'center' });
   painter.raster(x, y, width, height, (pw, ph) => {
@@ -279,7 +301,7 @@ function drawColourBar(painter: Painter, maxPerDeg2: number): void {
   }
 }
 
-function drawLegend(painter: Painter, model: SkyPlotModel): void {
+function drawLegend(painter: Painter, model: SkyPlotModel, at: FigureLayout['legend']): void {
   const entries: { draw: (x: number, y: number) => void; label: string }[] = [];
   const line = (dash?: readonly number[], width = 1.3) => (x: number, y: number) =>
     painter.path(
@@ -328,14 +350,12 @@ function drawLegend(painter: Painter, model: SkyPlotModel): void {
       label: count === 0 ? 'ZTF candidates: none' : `ZTF candidate (${count})`,
     });
   }
-  const x0 = 315;
-  const y0 = 456;
   const rowHeight = 17;
   entries.forEach((entry, index) => {
-    const column = index < 2 ? 0 : 1;
-    const row = index % 2;
-    const x = x0 + (column === 0 ? 0 : 205);
-    const y = y0 + row * rowHeight;
+    const column = at.columns === 2 ? (index < 2 ? 0 : 1) : 0;
+    const row = at.columns === 2 ? index % 2 : index;
+    const x = at.x + column * at.columnWidth;
+    const y = at.y + row * rowHeight;
     entry.draw(x, y);
     painter.text(entry.label, x + 28, y, { size: 9.5, color: INK, baseline: 'middle' });
   });

@@ -6,7 +6,6 @@ import { GenerationError } from '@llama/core';
 import PDFDocument from 'pdfkit';
 import { PDFDocument as PdfLibDocument } from 'pdf-lib';
 import { FIXED_PDF_DATE, pdfBuffer } from '../plots/render.js';
-import { FIGURE } from '../plots/sky-plot.js';
 import type { SummaryContent } from './content.js';
 
 const execFileAsync = promisify(execFile);
@@ -27,7 +26,7 @@ interface Placement {
 }
 
 /** Lay out the text with pdfkit, leaving a box for the sky plot; return the box. */
-function layoutSummary(doc: PDFKit.PDFDocument, content: SummaryContent): Placement {
+function layoutSummary(doc: PDFKit.PDFDocument, content: SummaryContent, figureAspect: number): Placement {
   let page = 0;
   doc.on('pageAdded', () => {
     page++;
@@ -41,7 +40,7 @@ function layoutSummary(doc: PDFKit.PDFDocument, content: SummaryContent): Placem
   doc.moveDown(0.4).font('Helvetica').fontSize(11).fillColor(INK).text('LLAMA Group', { width: TEXT_WIDTH, align: 'center' });
 
   // The figure box: the sky plot's aspect ratio at full text width.
-  const figureHeight = (TEXT_WIDTH * FIGURE.height) / FIGURE.width;
+  const figureHeight = TEXT_WIDTH * figureAspect;
   const figureTop = doc.y + 14;
   const figure: Placement = { page, x: MARGIN, top: figureTop, width: TEXT_WIDTH, height: figureHeight };
   doc.y = figureTop + figureHeight + 6;
@@ -106,17 +105,20 @@ export async function renderSummaryPdf(content: SummaryContent, scatterPdf: Uint
     compress: true,
     info: { Title: content.title, Author: 'LLAMA Group', Creator: 'llama', Producer: 'llama (pdfkit, pdf-lib)', CreationDate: FIXED_PDF_DATE },
   });
-  const figure = layoutSummary(doc, content);
+  let source: PdfLibDocument;
+  try {
+    source = await PdfLibDocument.load(scatterPdf, { updateMetadata: false });
+  } catch (cause) {
+    throw new GenerationError(`${scatterPath}: not a readable PDF`, { cause });
+  }
+  if (source.getPageCount() === 0) throw new GenerationError(`${scatterPath}: the sky plot PDF has no page`);
+  const size = source.getPage(0).getSize();
+  const figure = layoutSummary(doc, content, size.height / size.width);
   const base = await pdfBuffer(doc);
 
   const merged = await PdfLibDocument.load(base, { updateMetadata: false });
-  let embedded;
-  try {
-    [embedded] = await merged.embedPdf(scatterPdf, [0]);
-  } catch (cause) {
-    throw new GenerationError(`${scatterPath}: cannot embed the sky plot PDF in the summary`, { cause });
-  }
-  if (embedded === undefined) throw new GenerationError(`${scatterPath}: the sky plot PDF has no page`);
+  const [embedded] = await merged.embedPdf(source, [0]);
+  if (embedded === undefined) throw new GenerationError(`${scatterPath}: cannot embed the sky plot PDF in the summary`);
   const page = merged.getPage(figure.page);
   page.drawPage(embedded, { x: figure.x, y: PAGE.height - figure.top - figure.height, width: figure.width, height: figure.height });
   return Buffer.from(await merged.save({ useObjectStreams: false }));

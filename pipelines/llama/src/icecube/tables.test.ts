@@ -27,6 +27,10 @@ describe('neutrino tables (3.5.1 formats)', () => {
     expect(lines[2]?.endsWith('0.07001235')).toBe(true);
     expect(lines[3]?.endsWith('n/a')).toBe(true);
   });
+  it('names the neutrino model behind the p-values', () => {
+    expect(formatNeutrinoTxt(list, GW, [0.1, 0.2], 'llama-default-gfu-v1').split('\n')[0]).toBe('# p-values: neutrino model llama-default-gfu-v1');
+    expect(formatNeutrinoTex(list, GW, 'S1', [0.1, 0.2], 'my_model')).toContain('Neutrino model: my\\_model.');
+  });
   it('marks partial results', () => {
     expect(formatNeutrinoTxt({ ...list, complete: false }, GW).split('\n')[0]).toBe(`# ${PARTIAL_RESULT_MARKER}`);
     expect(formatNeutrinoTex({ ...list, complete: false }, GW, 'S1', [0.1, 0.2])).toContain(PARTIAL_RESULT_MARKER);

@@ -31,10 +31,11 @@ function rows(list: NeutrinoList, gwGps: number): Row[] {
   }));
 }
 
-export function formatNeutrinoTxt(list: NeutrinoList, gwGps: number, pValues?: readonly (number | null)[]): string {
+export function formatNeutrinoTxt(list: NeutrinoList, gwGps: number, pValues?: readonly (number | null)[], model?: string): string {
   const columns = ['dt[s]', 'RA[deg]', 'Dec[deg]', 'E[TeV]', 'Sigma[deg]', ...(pValues === undefined ? [] : ['P Value'])];
   const lines: string[] = [];
   if (!list.complete) lines.push(`# ${PARTIAL_RESULT_MARKER}`);
+  if (model !== undefined) lines.push(`# p-values: neutrino model ${model}`);
   lines.push(`#${' '.repeat(3)}${columns.map((c) => c.padStart(WIDTH)).join('')}`);
   lines.push('-'.repeat(4 + WIDTH * columns.length));
   rows(list, gwGps).forEach((r, i) => {
@@ -52,13 +53,14 @@ function texEscape(s: string): string {
   return s.replace(/[\\{}_^#&$%~]/g, (c) => (c === '\\' ? '\\textbackslash{}' : c === '~' ? '\\textasciitilde{}' : c === '^' ? '\\textasciicircum{}' : `\\${c}`));
 }
 
-export function formatNeutrinoTex(list: NeutrinoList, gwGps: number, graceid: string, pValues: readonly (number | null)[]): string {
+export function formatNeutrinoTex(list: NeutrinoList, gwGps: number, graceid: string, pValues: readonly (number | null)[], model?: string): string {
   const body = rows(list, gwGps).map((r, i) => {
     const p = pValues[i];
     const cells = [String(i + 1), r.dt.toFixed(2), r.ra.toFixed(2), r.dec.toFixed(2), r.energyTeV.toFixed(2), r.sigma.toFixed(2), p === null || p === undefined ? 'n/a' : p.toFixed(4)];
     return `${cells.join(' & ')} \\\\`;
   });
   const partial = list.complete ? '' : ` \\textbf{${PARTIAL_RESULT_MARKER}.}`;
+  const modelNote = model === undefined ? '' : ` Neutrino model: ${texEscape(model)}.`;
   return [
     '\\begin{table*}[h]',
     '\\centering',
@@ -69,7 +71,7 @@ export function formatNeutrinoTex(list: NeutrinoList, gwGps: number, graceid: st
     ...(body.length === 0 ? ['\\multicolumn{7}{c}{No IceCube neutrinos within $\\pm 500$ s.} \\\\'] : body),
     '\\hline',
     '\\end{tabular}',
-    `\\caption{IceCube neutrinos within $\\pm 500$ s of ${texEscape(graceid)}, with the per-neutrino p-values of the joint GW+neutrino analysis.${partial}}`,
+    `\\caption{IceCube neutrinos within $\\pm 500$ s of ${texEscape(graceid)}, with the per-neutrino p-values of the joint GW+neutrino analysis.${modelNote}${partial}}`,
     '\\end{table*}',
     '',
   ].join('\n');
@@ -77,6 +79,11 @@ export function formatNeutrinoTex(list: NeutrinoList, gwGps: number, graceid: st
 
 /** Per-neutrino p-values from `significance_lvc-i3.json`, matched to the list by position. */
 export async function readPerNeutrinoPValues(path: string, list: NeutrinoList): Promise<(number | null)[]> {
+  return (await readSignificancePValues(path, list)).pValues;
+}
+
+/** The p-values and the name of the neutrino model that made them. */
+export async function readSignificancePValues(path: string, list: NeutrinoList): Promise<{ pValues: (number | null)[]; model: string | undefined }> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
@@ -88,10 +95,12 @@ export async function readPerNeutrinoPValues(path: string, list: NeutrinoList): 
   if (triggers.length !== list.triggers.length) {
     throw new GenerationError(`${path}: has ${triggers.length} neutrinos but the neutrino list has ${list.triggers.length}; the significance is out of date`);
   }
-  return triggers.map((t: unknown) => {
+  const pValues = triggers.map((t: unknown) => {
     const p = (t as { p_value?: unknown } | null)?.p_value;
     return typeof p === 'number' && Number.isFinite(p) ? p : null;
   });
+  const model = (raw as { model?: unknown }).model;
+  return { pValues, model: typeof model === 'string' ? model : undefined };
 }
 
 export async function generateNeutrinoTxt(ctx: GenerateContext): Promise<void> {
@@ -103,13 +112,13 @@ export async function generateNeutrinoTxt(ctx: GenerateContext): Promise<void> {
 export async function generateNeutrinoCoincTxt(ctx: GenerateContext): Promise<void> {
   const list = await readNeutrinoList(ctx.inputs['IceCubeNeutrinoList'] as string);
   const gwGps = eventGps(await readSkymapInfo(ctx.inputs['SkymapInfo'] as string));
-  const pValues = await readPerNeutrinoPValues(ctx.inputs['CoincSignificanceI3Lvc'] as string, list);
-  await writeFile(ctx.outputPath, formatNeutrinoTxt(list, gwGps, pValues));
+  const { pValues, model } = await readSignificancePValues(ctx.inputs['CoincSignificanceI3Lvc'] as string, list);
+  await writeFile(ctx.outputPath, formatNeutrinoTxt(list, gwGps, pValues, model));
 }
 
 export async function generateNeutrinoTex(ctx: GenerateContext): Promise<void> {
   const list = await readNeutrinoList(ctx.inputs['IceCubeNeutrinoList'] as string);
   const info = await readSkymapInfo(ctx.inputs['SkymapInfo'] as string);
-  const pValues = await readPerNeutrinoPValues(ctx.inputs['CoincSignificanceI3Lvc'] as string, list);
-  await writeFile(ctx.outputPath, formatNeutrinoTex(list, eventGps(info), info.graceid, pValues));
+  const { pValues, model } = await readSignificancePValues(ctx.inputs['CoincSignificanceI3Lvc'] as string, list);
+  await writeFile(ctx.outputPath, formatNeutrinoTex(list, eventGps(info), info.graceid, pValues, model));
 }

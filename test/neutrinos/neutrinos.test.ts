@@ -86,3 +86,35 @@ describe('llama background', () => {
     expect(r.stderr).toMatch(/--instruments needs two or more detectors/);
   });
 });
+
+describe('significance through the CLI', () => {
+  it('computes significance_lvc-i3.json and the p-value tables from the event files', async () => {
+    const { significance, skymap, time } = await import('@llama/pipelines');
+    const { env, runDir } = tempHome();
+    const eventDir = join(runDir, 'S170817a');
+    const gps = time.isoToGps('2017-08-17T12:41:04.43');
+    const nuAt = (dt: number, ra: number, dec: number) => ({ mjd: time.gpsToMjd(gps + dt), ra, dec, sigma: 0.5, energy: 4e4, zenith: dec + 90, azimuth: 0, type: 'observation' });
+    writeFiles(eventDir, {
+      'skymap_info.json': SKYMAP_INFO,
+      'icecube_neutrino_list.json': JSON.stringify({ triggers: [nuAt(-20, 197.4, -23.4), nuAt(300, 10, 60)], complete: false }),
+      'lvc_gracedb_event_data.json': JSON.stringify({ instruments: 'H1,L1,V1', offline: false }),
+      'lvc_skymap_distances.json': JSON.stringify([{ distmean: 40, diststd: 8 }]),
+      'p_astro.json': JSON.stringify({ BNS: 0.99, NSBH: 0, BBH: 0, Terrestrial: 0.01 }),
+    });
+    const map = significance.fisherMixtureSkymap([{ ra: 197.45, dec: -23.38, sigmaDeg: 3, weight: 1 }], { maxOrder: 8, minOrder: 3, distMu: 40, distSigma: 8 });
+    await skymap.writeSkymapHdf5(map, join(eventDir, 'lvc_skymap.hdf5'));
+    const r = await llama(['run', `${runDir}/`, '-F', '-o', '-f', 'CoincSignificanceI3Lvc', 'IceCubeNeutrinoListCoincTxt', 'IceCubeNeutrinoListTex'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(join(eventDir, 'significance_lvc-i3.json'), 'utf8'));
+    expect(doc.model).toBe('llama-default-gfu-v1');
+    expect(doc.complete).toBe(false);
+    const [near, far] = doc.outputs.neutrino_gw_triggers;
+    expect(near.odds_ratio).toBeGreaterThan(far.odds_ratio);
+    expect(near.p_value).toBeGreaterThanOrEqual(0);
+    expect(near.p_value).toBeLessThan(far.p_value);
+    const coinc = readFileSync(join(eventDir, 'icecube_neutrino_list_coinc.txt'), 'utf8');
+    expect(coinc).toMatch(/PARTIAL RESULT/);
+    expect(coinc).toContain('P Value');
+    expect(readFileSync(join(eventDir, 'IceCubeNeutrinoList.tex'), 'utf8')).toContain('\\begin{tabular}');
+  });
+});

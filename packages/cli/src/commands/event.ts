@@ -1,5 +1,4 @@
 import { initEvent, serializeFlags, readEventFlags } from '@llama/core';
-import { ingest } from '@llama/pipelines';
 import type { Argv, CommandModule } from 'yargs';
 import { FLAGS_OPTION, flagUpdateFromWords, reportError, RUN_OPTION } from './flag-options.js';
 
@@ -21,6 +20,8 @@ const initCommand: CommandModule<object, InitArgs> = {
   handler: async (argv) => {
     try {
       const flags = flagUpdateFromWords(argv.flags);
+      // The pipelines package is heavy (skymaps, plots): load it only when the command runs.
+      const { ingest } = await import('@llama/pipelines');
       const runDir = ingest.resolveRunDir(argv.run, process.env);
       await ingest.ensureRunDir(runDir);
       const event = await initEvent(runDir, argv.eventid, flags === undefined ? {} : { flags });

@@ -1,4 +1,4 @@
-import { ingest } from '@llama/pipelines';
+import type { ingest } from '@llama/pipelines';
 import type { Argv, CommandModule } from 'yargs';
 import { llamaVersion } from '../version.js';
 import { FLAGS_OPTION, flagUpdateFromWords, reportError, RUN_OPTION } from './flag-options.js';
@@ -17,6 +17,12 @@ interface GraceDbArgs extends CommonArgs {
 }
 
 type Ingest = (source: string, options: ingest.IngestOptions) => Promise<ingest.IngestOutcome>;
+type IngestModule = typeof ingest;
+
+/** The pipelines package is heavy (skymaps, plots): load it only when a command runs. */
+async function loadIngest(): Promise<IngestModule> {
+  return (await import('@llama/pipelines')).ingest;
+}
 
 /** `--stdin` reads one notice or alert from standard input (e.g. piped from a GCN listener). */
 async function readStdin(): Promise<Uint8Array> {
@@ -46,7 +52,7 @@ function requireInput(argv: FilesArgs): true {
 }
 
 /** Ingest every source; one failure does not stop the others. Exit 1 if any failed. */
-async function ingestAll(label: string, sources: readonly string[], args: CommonArgs, run: Ingest): Promise<void> {
+async function ingestAll(label: string, sources: readonly string[], args: CommonArgs, pick: (m: IngestModule) => Ingest): Promise<void> {
   let flags: Record<string, string> | undefined;
   try {
     flags = flagUpdateFromWords(args.flags);
@@ -54,8 +60,10 @@ async function ingestAll(label: string, sources: readonly string[], args: Common
     reportError(label, error);
     return;
   }
+  const module = await loadIngest();
+  const run = pick(module);
   const options: ingest.IngestOptions = {
-    runDir: ingest.resolveRunDir(args.run, process.env),
+    runDir: module.resolveRunDir(args.run, process.env),
     env: process.env,
     engineVersion: llamaVersion(),
     ...(flags === undefined ? {} : { flags }),
@@ -83,7 +91,7 @@ const gcnCommand: CommandModule<object, FilesArgs> = {
       .check(requireInput)
       .option('run', run)
       .option('flags', { ...FLAGS_OPTION, describe: `Flags over the role preset (TRIGGERED_PUBLIC for role=observation, else TRIGGERED_TEST). ${FLAGS_OPTION.describe}` }) as Argv<FilesArgs>,
-  handler: (argv) => ingestAll('llama ingest gcn', sourcesOf(argv), argv, fromFileOrStdin(ingest.ingestGcnFile, ingest.ingestGcnNotice)),
+  handler: (argv) => ingestAll('llama ingest gcn', sourcesOf(argv), argv, (m) => fromFileOrStdin(m.ingestGcnFile, m.ingestGcnNotice)),
 };
 
 const alertCommand: CommandModule<object, FilesArgs> = {
@@ -96,7 +104,7 @@ const alertCommand: CommandModule<object, FilesArgs> = {
       .check(requireInput)
       .option('run', run)
       .option('flags', { ...FLAGS_OPTION, describe: `Flags over the preset (TRIGGERED_PUBLIC for S… superevents, else TRIGGERED_TEST). ${FLAGS_OPTION.describe}` }) as Argv<FilesArgs>,
-  handler: (argv) => ingestAll('llama ingest alert', sourcesOf(argv), argv, fromFileOrStdin(ingest.ingestAlertFile, ingest.ingestAlert)),
+  handler: (argv) => ingestAll('llama ingest alert', sourcesOf(argv), argv, (m) => fromFileOrStdin(m.ingestAlertFile, m.ingestAlert)),
 };
 
 const gracedbCommand: CommandModule<object, GraceDbArgs> = {
@@ -109,8 +117,8 @@ const gracedbCommand: CommandModule<object, GraceDbArgs> = {
       .option('skymap', { type: 'string', describe: 'Use this skymap (NAME or NAME,VERSION) instead of the newest standard one' })
       .option('flags', { ...FLAGS_OPTION, describe: `Flags for the event (a new event gets DEFAULT). ${FLAGS_OPTION.describe}` }) as Argv<GraceDbArgs>,
   handler: (argv) =>
-    ingestAll('llama ingest gracedb', [argv.superevent], argv, (id, o) =>
-      ingest.ingestFromGraceDb(id, argv.skymap === undefined ? o : { ...o, skymap: argv.skymap }),
+    ingestAll('llama ingest gracedb', [argv.superevent], argv, (m) => (id, o) =>
+      m.ingestFromGraceDb(id, argv.skymap === undefined ? o : { ...o, skymap: argv.skymap }),
     ),
 };
 

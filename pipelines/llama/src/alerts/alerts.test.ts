@@ -47,6 +47,16 @@ describe('parseVoEvent', () => {
     const far = fixture('MS260103c-1-Preliminary.xml').replace('value="1.2e-09"', 'value="lots"');
     expect(parseVoEvent(far)).toMatchObject({ kind: 'invalid', problem: expect.stringContaining('FAR "lots"') });
   });
+  it('does not expand DOCTYPE entities (a billion-laughs notice stays small and fails)', () => {
+    let entities = '<!ENTITY a0 "lol">';
+    for (let i = 1; i < 10; i++) entities += `<!ENTITY a${i} "${`&a${i - 1};`.repeat(10)}">`;
+    const bomb = fixture('MS260103c-1-Preliminary.xml')
+      .replace("<?xml version='1.0' encoding='UTF-8'?>", `<?xml version="1.0"?><!DOCTYPE voe:VOEvent [${entities}]>`)
+      .replace('<Date>2026-01-03T22:10:31Z</Date>', '<Date>&a9;</Date>');
+    const started = Date.now();
+    expect(parseVoEvent(bomb)).toMatchObject({ kind: 'invalid', problem: 'Who/Date "&a9;" is not an ISO-8601 time' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
 });
 
 describe('event ids and skymap names', () => {

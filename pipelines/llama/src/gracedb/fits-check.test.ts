@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { fitsHeaderValue, fitsProblem } from './fits-check.js';
+import { fitsHeaderValue, fitsProblem, skymapProblem } from './fits-check.js';
 
 const SKYMAP = readFileSync(new URL('../../test-fixtures/MS260103c.multiorder.fits', import.meta.url));
 
@@ -29,5 +29,15 @@ describe('fitsProblem', () => {
     expect(fitsProblem(primaryOnly)).toBe('no BINTABLE extension (not a HEALPix skymap)');
     const noEnd = Buffer.from('SIMPLE  =                    T'.padEnd(2880));
     expect(fitsProblem(noEnd)).toMatch(/no END card/);
+  });
+
+  it('refuses a well-formed FITS table that is not a HEALPix map', () => {
+    expect(skymapProblem(SKYMAP)).toBeUndefined();
+    const primary = header(['SIMPLE  =                    T', 'BITPIX  =                    8', 'NAXIS   =                    0', 'EXTEND  =                    T']);
+    const table = header(["XTENSION= 'BINTABLE'", 'BITPIX  =                    8', 'NAXIS   =                    2', 'NAXIS1  =                    8',
+      'NAXIS2  =                    1', 'PCOUNT  =                    0', 'GCOUNT  =                    1', 'TFIELDS =                    1', "TFORM1  = 'D       '"]);
+    const notSkymap = Buffer.concat([primary, table, Buffer.alloc(2880)]);
+    expect(fitsProblem(notSkymap)).toBeUndefined();
+    expect(skymapProblem(notSkymap)).toBe('not a HEALPix skymap (PIXTYPE missing)');
   });
 });

@@ -112,3 +112,15 @@ export function fitsHeaderValue(input: Uint8Array, key: string): string | undefi
   }
   return undefined;
 }
+
+/**
+ * fitsProblem plus "is it a HEALPix map" (PIXTYPE = 'HEALPIX'). LvcSkymapFits is generate-once:
+ * whatever it accepts is kept for good, so a well-formed FITS file that is no skymap must be
+ * refused here, not downstream.
+ */
+export function skymapProblem(bytes: Uint8Array): string | undefined {
+  const problem = fitsProblem(bytes);
+  if (problem !== undefined) return problem;
+  const pixtype = fitsHeaderValue(bytes, 'PIXTYPE');
+  return pixtype?.toUpperCase() === 'HEALPIX' ? undefined : `not a HEALPix skymap (PIXTYPE ${pixtype === undefined ? 'missing' : JSON.stringify(pixtype)})`;
+}

@@ -5,7 +5,7 @@ import { readSkymapInfo, skymapNameVersion } from '../skymap-info.js';
 import { createGraceDbClient, logListsVersion, type GraceDbClient, type JsonObject } from './client.js';
 import { graceDbConfigFromEnv } from './config.js';
 import { GraceDbError } from './errors.js';
-import { fitsProblem, isGzip } from './fits-check.js';
+import { isGzip, skymapProblem } from './fits-check.js';
 import { isFitsName, isStandardSkymapName } from './skymap-names.js';
 
 /** The generate functions of the GraceDB-polling rules: LvcSkymapFits, LVCGraceDbEventData, PAstro. */
@@ -62,7 +62,7 @@ export async function generateLvcSkymapFits(ctx: GenerateContext): Promise<void>
     throw new GenerationError(`${file}: the GraceDB log of ${info.graceid} (${client.urlOf(info.graceid, 'logs/')}) does not list ${name},${version} yet`);
   }
   const bytes = await fromGraceDb(file, `download ${name},${version} of ${info.graceid}`, () => client.file(info.graceid, name, version));
-  const problem = fitsProblem(bytes);
+  const problem = skymapProblem(bytes);
   if (problem !== undefined) {
     throw new GenerationError(`${file}: the download of ${client.urlOf(info.graceid, `files/${name},${version}`)} is not a usable skymap: ${problem}`);
   }

@@ -4,7 +4,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { initEvent, type EventRef } from '@llama/core';
 import { parseLvkAlert, type LvkAlertEvent } from '../alerts/igwn-alert.js';
 import { isSupereventId } from '../gracedb/ids.js';
-import { fitsHeaderValue, fitsProblem, isGzip } from '../gracedb/fits-check.js';
+import { fitsHeaderValue, isGzip, skymapProblem } from '../gracedb/fits-check.js';
 import { LvcSkymapFits } from '../rules/gw.js';
 import { LVAlertJSON } from '../rules/triggers.js';
 import { parseSkymapInfo, skymapNameVersion, type SkymapInfoData } from '../skymap-info.js';
@@ -103,7 +103,7 @@ export async function ingestAlert(bytes: Uint8Array, source: string, options: In
 
   const skymap = alert.event.skymap;
   if (skymap !== undefined) {
-    const problem = fitsProblem(skymap);
+    const problem = skymapProblem(skymap);
     if (problem !== undefined) throw new IngestError(`${source}: the alert's skymap is not a usable FITS file: ${problem}`);
   }
   const { event, created, flags } = await openEvent(options, sid, sid, preset);

@@ -83,5 +83,9 @@ describe('llama flags', () => {
     const missing = await llama(['flags', join(run, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('is not an event directory');
+    // A directory that is no event is never given a FLAGS.json.
+    const notEvent = await llama(['flags', '--flags', 'RERUN'], {}, tmp.path);
+    expect(notEvent.code).toBe(2);
+    expect(existsSync(join(tmp.path, 'FLAGS.json'))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { ConfigError, FLAG_NAMES, FLAG_PRESETS, readEventFlags, updateEventFlags, validateFlags, type Flags } from '@llama/core';
+import { join, resolve } from 'node:path';
+import { ConfigError, FLAG_NAMES, FLAG_PRESETS, FLAGS_FILENAME, readEventFlags, updateEventFlags, validateFlags, type Flags } from '@llama/core';
 import type { Argv, CommandModule } from 'yargs';
 import { FLAGS_OPTION, flagUpdateFromWords, reportError } from './flag-options.js';
 
@@ -19,6 +19,12 @@ function table(rows: readonly (readonly string[])[]): string {
 function flagNames(...sets: readonly Flags[]): string[] {
   const extra = new Set(sets.flatMap((s) => Object.keys(s)).filter((k) => !(FLAG_NAMES as string[]).includes(k)));
   return [...FLAG_NAMES, ...[...extra].sort()];
+}
+
+/** Refuse to write FLAGS.json into an arbitrary directory (e.g. a mistyped path or the cwd). */
+function looksLikeEventDir(dir: string): boolean {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return false;
+  return [FLAGS_FILENAME, 'skymap_info.json', '.git'].some((name) => existsSync(join(dir, name)));
 }
 
 function presetTable(): string {
@@ -54,7 +60,9 @@ export const flagsCommand: CommandModule<object, FlagsArgs> = {
     for (const dir of dirs) {
       const eventDir = resolve(dir);
       try {
-        if (!existsSync(eventDir) || !statSync(eventDir).isDirectory()) throw new ConfigError(`${dir} is not an event directory`);
+        if (!looksLikeEventDir(eventDir)) {
+          throw new ConfigError(`${dir} is not an event directory (no FLAGS.json, skymap_info.json or .git; create one with llama event init)`);
+        }
         const before = await readEventFlags(eventDir);
         if (!before.ok) throw new ConfigError(`cannot read the flags of ${eventDir}`, { diagnostics: before.error });
         process.stdout.write(`${eventDir}\n`);

@@ -11,7 +11,11 @@ import {
   inCredibleRegion,
   maxProbabilityDirection,
   pixelDistanceMoments,
+  pixelInCredibleRegion,
+  pixelProbabilities,
   summarizeSkymap,
+  totalProbability,
+  _millsRatioForTests,
 } from './analysis.js';
 import { readSkymapFits } from './read.js';
 import type { Skymap } from './types.js';
@@ -96,6 +100,35 @@ describe('skymap analysis', () => {
     expect(relative(negSecond, 12 * (100 / 300) ** 2)).toBeLessThan(0.05);
     expect(pixelDistanceMoments(Infinity, 1)).toBeUndefined();
     expect(pixelDistanceMoments(10, 0)).toBeUndefined();
+  });
+
+  it('the tabulated Mills ratio Φ(a)/φ(a) matches the direct erfc evaluation to 1e-12', () => {
+    for (let a = -36; a <= 36; a += 0.0173) {
+      const exact = _millsRatioForTests.exact(a);
+      expect(relative(_millsRatioForTests.table(a), exact)).toBeLessThan(1e-12);
+    }
+    // Known values: Φ(0)/φ(0) = √(π/2); Φ(1) = 0.8413447460685429.
+    expect(_millsRatioForTests.table(0)).toBeCloseTo(Math.sqrt(Math.PI / 2), 14);
+    expect(relative(_millsRatioForTests.table(1) * Math.exp(-0.5) / Math.sqrt(2 * Math.PI), 0.8413447460685429)).toBeLessThan(1e-14);
+  });
+
+  it('binned credible areas and one-pass membership equal the full-sort walk', async () => {
+    const skymap = await readSkymapFits(fixture('MS260101a.fits'));
+    const probability = pixelProbabilities(skymap);
+    const total = totalProbability(skymap);
+    const sampled = [17820, 109965, 183149, 0, 5000, 70000];
+    const beforeCache = sampled.map((i) => pixelInCredibleRegion(skymap, i, 0.9));
+    const levels = credibleLevels(skymap);
+    const pixelArea = (4 * Math.PI) / skymap.probDensity.length * (180 / Math.PI) ** 2;
+    const [a50, a90] = credibleAreas(skymap, [0.5, 0.9]);
+    [a50!, a90!].forEach((area, k) => {
+      const level = [0.5, 0.9][k]!;
+      let count = 0;
+      for (let i = 0; i < levels.length; i++) if (levels[i]! - probability[i]! / total < level) count++;
+      expect(area).toBeCloseTo(count * pixelArea, 9);
+    });
+    expect(sampled.map((i) => pixelInCredibleRegion(skymap, i, 0.9))).toEqual(beforeCache);
+    expect(beforeCache.slice(0, 3)).toEqual([true, true, false]);
   });
 
   it('flattening a multi-order map keeps probability, areas and densities', async () => {

@@ -60,6 +60,7 @@ export function argsortDescending(values: Float64Array): Uint32Array {
 // Cached per-skymap derived arrays (a skymap is immutable once read).
 
 interface Derived {
+  flat?: boolean;
   probability?: Float64Array;
   total?: number;
   ranking?: Uint32Array;
@@ -80,8 +81,16 @@ function derived(skymap: Skymap): Derived {
 
 /** True when every pixel has the same order and ipix[i] = i (a flat NESTED map). */
 export function isFlat(skymap: Skymap): boolean {
-  const n = skymap.order.length;
-  return n === orderToNpix(skymap.meta.maxOrder) && skymap.ipix[0] === 0 && skymap.ipix[n - 1] === n - 1 && skymap.order.every((o) => o === skymap.meta.maxOrder);
+  const entry = derived(skymap);
+  if (entry.flat === undefined) {
+    const { order, ipix } = skymap;
+    const maxOrder = skymap.meta.maxOrder;
+    const n = order.length;
+    let flat = n === orderToNpix(maxOrder);
+    for (let i = 0; flat && i < n; i++) flat = order[i] === maxOrder && ipix[i] === i;
+    entry.flat = flat;
+  }
+  return entry.flat;
 }
 
 /** Probability in each pixel (density × pixel area). */
@@ -140,16 +149,33 @@ export function credibleLevels(skymap: Skymap): Float64Array {
   return entry.levels;
 }
 
-/** Whether pixel `index` lies in the smallest region holding `level` (crossing pixel included). */
+/**
+ * Whether pixel `index` lies in the smallest region holding `level` (crossing pixel included):
+ * the probability of the pixels ranked before it (denser, or as dense with a lower index) is
+ * below the level. One pass over the pixels, no sort, unless credibleLevels was computed already.
+ */
 export function pixelInCredibleRegion(skymap: Skymap, index: number, level: number): boolean {
-  const levels = credibleLevels(skymap);
-  const own = Math.max(0, pixelProbabilities(skymap)[index]!) / totalProbability(skymap);
-  return levels[index]! - own < level;
+  const probability = pixelProbabilities(skymap);
+  const total = totalProbability(skymap);
+  const cached = derived(skymap).levels;
+  if (cached !== undefined) return cached[index]! - Math.max(0, probability[index]!) / total < level;
+  const density = skymap.probDensity;
+  const own = density[index]! > 0 ? density[index]! : 0;
+  let before = 0;
+  for (let j = 0; j < density.length; j++) {
+    const d = density[j]! > 0 ? density[j]! : 0;
+    if (d > own || (d === own && j < index)) before += Math.max(0, probability[j]!);
+  }
+  return before < level * total;
 }
 
 /**
  * Areas (deg²) of the smallest regions holding each credible level (0 < level ≤ 1), counting the
  * crossing pixel; on multi-order maps, at the resolution of the finest order.
+ *
+ * No full sort: pixels are binned by the top 16 bits of their density (which order like the
+ * densities), whole bins are counted until the one where a level is crossed, and only that bin is
+ * sorted. The result is the same as walking the fully sorted pixels.
  */
 export function credibleAreas(skymap: Skymap, levels: readonly number[]): number[] {
   for (const level of levels) {
@@ -157,34 +183,65 @@ export function credibleAreas(skymap: Skymap, levels: readonly number[]): number
   }
   const probability = pixelProbabilities(skymap);
   const total = totalProbability(skymap);
-  const ranking = densityRanking(skymap);
-  const { order } = skymap;
+  const { order, probDensity } = skymap;
   const maxOrder = skymap.meta.maxOrder;
+  const n = probDensity.length;
+  const areaByOrder = Float64Array.from({ length: 32 }, (_, o) => pixelAreaSr(o));
+  const keys = new Float64Array(1);
+  const keyWords = new Uint32Array(keys.buffer);
+  const hiWord = LITTLE_ENDIAN ? 1 : 0;
+  const binOf = (d: number): number => {
+    keys[0] = d > 0 ? d : 0;
+    return keyWords[hiWord]! >>> 16;
+  };
+  const binProbability = new Float64Array(65536);
+  const binArea = new Float64Array(65536);
+  const binCount = new Uint32Array(65536);
+  const bins = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    const bin = binOf(probDensity[i]!);
+    bins[i] = bin;
+    binProbability[bin]! += Math.max(0, probability[i]!);
+    binArea[bin]! += areaByOrder[order[i]!]!;
+    binCount[bin]!++;
+  }
   const wanted = levels.map((level, position) => ({ level, position })).sort((a, b) => a.level - b.level);
   const areas = new Array<number>(levels.length).fill(NaN);
   let next = 0;
   let cumulative = 0;
   let areaSr = 0;
-  for (let k = 0; k < ranking.length && next < wanted.length; k++) {
-    const i = ranking[k]!;
-    const p = Math.max(0, probability[i]!);
-    const pixelArea = pixelAreaSr(order[i]!);
-    const before = cumulative;
-    cumulative += p;
-    while (next < wanted.length && cumulative >= wanted[next]!.level * total) {
-      const target = wanted[next]!.level * total;
-      const depth = maxOrder - order[i]!;
-      let counted = pixelArea;
-      if (depth > 0 && p > 0) {
-        // Only as many finest-order sub-pixels (of equal probability) as reach the level.
-        const subpixels = 4 ** depth;
-        const needed = Math.min(subpixels, Math.max(1, Math.ceil(((target - before) / p) * subpixels - 1e-9)));
-        counted = needed * pixelAreaSr(maxOrder);
-      }
-      areas[wanted[next]!.position] = (areaSr + counted) * SR_TO_DEG2;
-      next++;
+  for (let bin = 65535; bin >= 0 && next < wanted.length; bin--) {
+    if (binCount[bin] === 0) continue;
+    if (cumulative + binProbability[bin]! < wanted[next]!.level * total) {
+      cumulative += binProbability[bin]!;
+      areaSr += binArea[bin]!;
+      continue;
     }
-    areaSr += pixelArea;
+    // A level is crossed in this bin: walk its pixels in exact density order.
+    const members = new Uint32Array(binCount[bin]!);
+    for (let i = 0, k = 0; i < n; i++) if (bins[i] === bin) members[k++] = i;
+    const ranking = argsortDescending(Float64Array.from(members, (i) => probDensity[i]!));
+    for (let k = 0; k < ranking.length && next < wanted.length; k++) {
+      const i = members[ranking[k]!]!;
+      const p = Math.max(0, probability[i]!);
+      const pixelArea = areaByOrder[order[i]!]!;
+      const before = cumulative;
+      cumulative += p;
+      while (next < wanted.length && cumulative >= wanted[next]!.level * total) {
+        const target = wanted[next]!.level * total;
+        const depth = maxOrder - order[i]!;
+        let counted = pixelArea;
+        if (depth > 0 && p > 0) {
+          // Only as many finest-order sub-pixels (of equal probability) as reach the level.
+          const subpixels = 4 ** depth;
+          const needed = Math.min(subpixels, Math.max(1, Math.ceil(((target - before) / p) * subpixels - 1e-9)));
+          counted = needed * areaByOrder[maxOrder]!;
+        }
+        areas[wanted[next]!.position] = (areaSr + counted) * SR_TO_DEG2;
+        next++;
+      }
+      areaSr += pixelArea;
+    }
   }
   // Levels never reached (rounding at level 1): the whole area with probability.
   for (let j = next; j < wanted.length; j++) areas[wanted[j]!.position] = areaSr * SR_TO_DEG2;
@@ -316,21 +373,73 @@ function erfcxNonNegative(x: number): number {
 }
 
 /**
+ * R(a) = Φ(a)/φ(a) (Φ, φ: the standard normal CDF and density), for a in [-TABLE_LIMIT, TABLE_LIMIT].
+ * Evaluated from a table every 1/64 and a Taylor series around the nearest entry (derivatives of
+ * φ are Hermite polynomials: Φ(a0 + h) = Φ(a0) + φ(a0) Σ (-1)^n He_n(a0) h^(n+1)/(n+1)!), so a
+ * 12.6M-pixel map needs no 12.6M erfc evaluations. Relative error below 1e-13.
+ */
+const TABLE_STEP = 1 / 64;
+const TABLE_LIMIT = 36;
+const TAYLOR_TERMS = 11;
+let millsTable: { ratio: Float64Array; coefficients: Float64Array } | undefined;
+
+function exactMillsRatio(a: number): number {
+  // For a ≥ 0, Φ(a) = 1 - erfc(a/√2)/2; for a < 0, Φ(a) = erfc(-a/√2)/2 = erfcx(-a/√2)·e^(-a²/2)/2.
+  if (a < 0) return Math.sqrt(Math.PI / 2) * erfcxNonNegative(-a / SQRT2);
+  const phi = INV_SQRT_2PI * Math.exp(-0.5 * a * a);
+  return (1 - 0.5 * Math.exp(-0.5 * a * a) * erfcxNonNegative(a / SQRT2)) / phi;
+}
+
+function millsRatio(a: number): number {
+  if (millsTable === undefined) {
+    const size = Math.round((2 * TABLE_LIMIT) / TABLE_STEP) + 1;
+    const ratio = new Float64Array(size);
+    const coefficients = new Float64Array(size * TAYLOR_TERMS);
+    for (let k = 0; k < size; k++) {
+      const a0 = -TABLE_LIMIT + k * TABLE_STEP;
+      ratio[k] = exactMillsRatio(a0);
+      let previous = 1; // He_0
+      let current = a0; // He_1
+      let factorial = 1;
+      for (let n = 0; n < TAYLOR_TERMS; n++) {
+        factorial *= n + 1;
+        const hermite = n === 0 ? 1 : current;
+        coefficients[k * TAYLOR_TERMS + n] = ((n % 2 === 0 ? 1 : -1) * hermite) / factorial;
+        if (n >= 1) {
+          const following = a0 * current - n * previous;
+          previous = current;
+          current = following;
+        }
+      }
+    }
+    millsTable = { ratio, coefficients };
+  }
+  const k = Math.round((a + TABLE_LIMIT) / TABLE_STEP);
+  const a0 = -TABLE_LIMIT + k * TABLE_STEP;
+  const h = a - a0;
+  const { ratio, coefficients } = millsTable;
+  let series = 0;
+  for (let n = TAYLOR_TERMS - 1; n >= 0; n--) series = series * h + coefficients[k * TAYLOR_TERMS + n]!;
+  // Φ(a)/φ(a) = (Φ(a0)/φ(a0) + h·series)·φ(a0)/φ(a), and φ(a0)/φ(a) = exp(a0·h + h²/2).
+  return (ratio[k]! + h * series) * Math.exp(a0 * h + 0.5 * h * h);
+}
+
+/**
  * Conditional mean and second moment of r in one pixel: [E(r), E(r²)], or undefined when the
  * parameters carry no distance information (non-finite or non-positive sigma).
  */
 export function pixelDistanceMoments(mu: number, sigma: number): [number, number] | undefined {
   if (!Number.isFinite(mu) || !(sigma > 0) || !Number.isFinite(sigma)) return undefined;
   const a = mu / sigma;
-  // J_n = ∫_{-a}^∞ t^n φ(t) dt; for a < 0 all are divided by φ(a) to avoid underflow.
+  // J_n = ∫_{-a}^∞ t^n φ(t) dt, all divided by φ(a) (so J_1 = 1, J_0 = Φ(a)/φ(a)) to avoid
+  // underflow for a ≪ 0; beyond the table, a ≫ 0 is a plain Gaussian (J_0 = 1, J_1 = φ(a) ≈ 0).
   let j0: number;
   let j1: number;
-  if (a >= 0) {
-    const phi = INV_SQRT_2PI * Math.exp(-0.5 * a * a);
-    j0 = 1 - 0.5 * Math.exp((-a * a) / 2) * erfcxNonNegative(a / SQRT2);
-    j1 = phi;
+  if (a > TABLE_LIMIT) {
+    j0 = 1;
+    j1 = INV_SQRT_2PI * Math.exp(-0.5 * a * a);
   } else {
-    j0 = Math.sqrt(Math.PI / 2) * erfcxNonNegative(-a / SQRT2);
+    j0 = a < -TABLE_LIMIT ? exactMillsRatio(a) : millsRatio(a);
     j1 = 1;
   }
   const j2 = j0 - a * j1;
@@ -343,6 +452,9 @@ export function pixelDistanceMoments(mu: number, sigma: number): [number, number
   if (!(m2 > 0) || !Number.isFinite(m3) || !Number.isFinite(m4)) return undefined;
   return [(sigma * m3) / m2, (sigma * sigma * m4) / m2];
 }
+
+/** Exported for tests: the table-based and the direct Φ(a)/φ(a). */
+export const _millsRatioForTests = { table: millsRatio, exact: exactMillsRatio };
 
 export interface DistanceSummary {
   /** Posterior mean distance, Mpc. */

@@ -62,12 +62,13 @@ for (const key of keys) {
   const ideal = IDEAL[scenario]?.(Number(n));
   console.log(`\n#### ${scenario}, N = ${n}${ideal === undefined ? '' : ` (hash-ideal rebuilt: ${ideal})`}\n`);
   const perJob = scenario === 'a_cold_full';
-  console.log(`| tool | runs | wall s (median) | CPU s | peak RSS MB | rebuilt |${perJob ? ' ms/job |' : ''} llama ÷ tool (wall) | load | note |`);
-  console.log(`|---|---:|---:|---:|---:|---:|${perJob ? '---:|' : ''}---:|---:|---|`);
+  console.log(`| tool | runs | wall s (median) | CPU s | peak RSS MB | rebuilt |${perJob ? ' ms/job |' : ''} llama ÷ tool (wall) | llama ÷ tool (CPU) | load | note |`);
+  console.log(`|---|---:|---:|---:|---:|---:|${perJob ? '---:|' : ''}---:|---:|---:|---|`);
   for (const e of entries) {
     const ratio = llama !== undefined && !e.label.startsWith('llama') ? fmt(llama.wall / e.wall) : '';
+    const cpuRatio = llama !== undefined && !e.label.startsWith('llama') && e.cpu > 0 ? fmt(llama.cpu / e.cpu) : '';
     const failures = e.failed > 0 ? ` ${e.failed} failed/timed out (exit ${e.status})` : '';
     const job = perJob ? ` ${fmt((e.wall * 1000) / (40 * Number(n)))} |` : '';
-    console.log(`| ${e.label} | ${e.runs} | ${fmt(e.wall)} | ${fmt(e.cpu)} | ${fmt(e.rss, 0)} | ${e.rebuilt || '—'} |${job} ${ratio} | ${fmt(e.load, 1)} | ${e.note}${failures} |`);
+    console.log(`| ${e.label} | ${e.runs} | ${fmt(e.wall)} | ${fmt(e.cpu)} | ${fmt(e.rss, 0)} | ${e.rebuilt || '—'} |${job} ${ratio} | ${cpuRatio} | ${fmt(e.load, 1)} | ${e.note}${failures} |`);
   }
 }

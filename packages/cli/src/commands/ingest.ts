@@ -90,7 +90,9 @@ const gcnCommand: CommandModule<object, FilesArgs> = {
       .option('stdin', stdinOption)
       .check(requireInput)
       .option('run', run)
-      .option('flags', { ...FLAGS_OPTION, describe: `Flags over the role preset (TRIGGERED_PUBLIC for role=observation, else TRIGGERED_TEST). ${FLAGS_OPTION.describe}` }) as Argv<FilesArgs>,
+      .option('flags', { ...FLAGS_OPTION, describe: `Flags over the role preset (TRIGGERED_PUBLIC for role=observation, else TRIGGERED_TEST). ${FLAGS_OPTION.describe}` })
+      .example('$0 ingest gcn S250924di-1-Preliminary.xml', 'create S250924di-1-Preliminary with lvc_gcn.xml and skymap_info.json')
+      .example('$0 ingest gcn notice.xml --flags RERUN', 'the same, but never upload') as Argv<FilesArgs>,
   handler: (argv) => ingestAll('llama ingest gcn', sourcesOf(argv), argv, (m) => fromFileOrStdin(m.ingestGcnFile, m.ingestGcnNotice)),
 };
 
@@ -103,7 +105,8 @@ const alertCommand: CommandModule<object, FilesArgs> = {
       .option('stdin', stdinOption)
       .check(requireInput)
       .option('run', run)
-      .option('flags', { ...FLAGS_OPTION, describe: `Flags over the preset (TRIGGERED_PUBLIC for S… superevents, else TRIGGERED_TEST). ${FLAGS_OPTION.describe}` }) as Argv<FilesArgs>,
+      .option('flags', { ...FLAGS_OPTION, describe: `Flags over the preset (TRIGGERED_PUBLIC for S… superevents, else TRIGGERED_TEST). ${FLAGS_OPTION.describe}` })
+      .example('$0 ingest alert S250924di-preliminary.json', 'create S250924di with lvalert.json, lvc_skymap.fits.gz and skymap_info.json') as Argv<FilesArgs>,
   handler: (argv) => ingestAll('llama ingest alert', sourcesOf(argv), argv, (m) => fromFileOrStdin(m.ingestAlertFile, m.ingestAlert)),
 };
 
@@ -115,7 +118,8 @@ const gracedbCommand: CommandModule<object, GraceDbArgs> = {
       .positional('superevent', { type: 'string', demandOption: true, describe: 'Superevent id, e.g. S250924di' })
       .option('run', run)
       .option('skymap', { type: 'string', describe: 'Use this skymap (NAME or NAME,VERSION) instead of the newest standard one' })
-      .option('flags', { ...FLAGS_OPTION, describe: `Flags for the event (a new event gets DEFAULT). ${FLAGS_OPTION.describe}` }) as Argv<GraceDbArgs>,
+      .option('flags', { ...FLAGS_OPTION, describe: `Flags for the event (a new event gets DEFAULT). ${FLAGS_OPTION.describe}` })
+      .example('$0 ingest gracedb S250924di --flags RERUN', 'skymap_info.json from GraceDB, for a rerun that uploads nothing') as Argv<GraceDbArgs>,
   handler: (argv) =>
     ingestAll('llama ingest gracedb', [argv.superevent], argv, (m) => (id, o) =>
       m.ingestFromGraceDb(id, argv.skymap === undefined ? o : { ...o, skymap: argv.skymap }),

@@ -4,7 +4,9 @@ import { orderToNpix, pixelAreaSr } from '../healpix/index.js';
 import {
   argsortDescending,
   credibleAreas,
+  credibleLevelAt,
   credibleLevels,
+  densitiesAt,
   densityAt,
   distanceMoments,
   flattenToOrder,
@@ -12,6 +14,7 @@ import {
   maxProbabilityDirection,
   pixelDistanceMoments,
   pixelInCredibleRegion,
+  pixelIndexAt,
   pixelProbabilities,
   summarizeSkymap,
   totalProbability,
@@ -73,6 +76,11 @@ describe.each(Object.keys(reference))('%s agrees with healpy', (name) => {
       if (probe.prob_density_per_sr === 0) expect(density).toBe(0);
       else expect(relative(density, probe.prob_density_per_sr)).toBeLessThanOrEqual(densityTolerance);
       expect(inCredibleRegion(skymap, probe.ra, probe.dec, 0.9)).toBe(probe.in_90);
+      expect(densitiesAt(skymap, [probe.ra], [probe.dec])[0]).toBe(density);
+      // A direction is in the 90% region when the probability ranked before its pixel is below 0.9.
+      const row = pixelIndexAt(skymap, probe.ra, probe.dec);
+      const before = credibleLevelAt(skymap, probe.ra, probe.dec) - pixelProbabilities(skymap)[row]! / totalProbability(skymap);
+      expect(before < 0.9).toBe(probe.in_90);
       expect(summary.probes[k]).toMatchObject({ pixel: probe.pixel, in90: probe.in_90 });
     });
   });

@@ -303,6 +303,23 @@ export function inCredibleRegion(skymap: Skymap, raDeg: number, decDeg: number, 
   return row >= 0 && pixelInCredibleRegion(skymap, row, level);
 }
 
+/**
+ * Credible level at a direction (see credibleLevels): the contour a plot draws at 0.5 and 0.9.
+ * NaN where a partial map has no pixel. Sorts all pixels once per skymap (cached).
+ */
+export function credibleLevelAt(skymap: Skymap, raDeg: number, decDeg: number): number {
+  const row = pixelIndexAt(skymap, raDeg, decDeg);
+  return row < 0 ? NaN : credibleLevels(skymap)[row]!;
+}
+
+/** Densities (per sr) at many directions (degrees), e.g. the pixels of a plot; 0 where uncovered. */
+export function densitiesAt(skymap: Skymap, raDeg: ArrayLike<number>, decDeg: ArrayLike<number>): Float64Array {
+  if (raDeg.length !== decDeg.length) throw new RangeError(`densitiesAt: ${raDeg.length} RAs but ${decDeg.length} Decs`);
+  const out = new Float64Array(raDeg.length);
+  for (let k = 0; k < out.length; k++) out[k] = densityAt(skymap, raDeg[k]!, decDeg[k]!);
+  return out;
+}
+
 export interface Direction {
   readonly ra: number;
   readonly dec: number;

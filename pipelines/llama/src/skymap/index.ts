@@ -4,7 +4,9 @@ export { readSkymapFits, parseSkymapFits, skymapFromFits, SkymapError } from './
 export {
   argsortDescending,
   credibleAreas,
+  credibleLevelAt,
   credibleLevels,
+  densitiesAt,
   densityAt,
   densityRanking,
   distanceMoments,

@@ -139,7 +139,16 @@ export function drawZoom(painter: Painter, model: SkyPlotModel, zoom: ZoomGeomet
   const span = (2 * zoom.radius * width) / height;
   const decStep = niceStep(2 * zoom.radius);
   const raStep = niceStep(span / Math.max(0.2, Math.cos((Math.min(80, Math.abs(cdec)) * Math.PI) / 180)));
-  const graticule = geoGraticule().extent([[-180, -90], [180, 90]]).step([raStep, decStep]).precision(Math.min(decStep, raStep) / 20);
+  // Only around the panel: a whole-sphere graticule at this precision costs a second.
+  const reach = (zoom.radius * Math.hypot(width, height)) / height + decStep;
+  const decMin = Math.max(-90, cdec - reach);
+  const decMax = Math.min(90, cdec + reach);
+  const polar = decMin <= -89 || decMax >= 89;
+  const raReach = polar ? 180 : Math.min(180, reach / Math.cos((Math.max(Math.abs(decMin), Math.abs(decMax)) * Math.PI) / 180));
+  const graticule = geoGraticule()
+    .extent([[cra - raReach, decMin], [cra + raReach, decMax]])
+    .step([raStep, decStep])
+    .precision(Math.min(decStep, raStep) / 20);
   painter.path((sink) => pathOn(sink)(graticule()), { stroke: GRID, lineWidth: 0.5, strokeOpacity: 0.7, dash: [2, 2] });
 
   // Contours in the panel's own pixels: marching squares on a 1-unit grid, sharp at any zoom.

@@ -50,6 +50,15 @@ describe('HDF5 skymap', () => {
     }
   });
 
+  it('reads a file written by h5py in the 3.5.1 layout (bool enum nest, no LLAMA attributes)', async () => {
+    const skymap = await readSkymapHdf5(fixture('h5py-351-layout.hdf5'));
+    expect(skymap.meta.maxOrder).toBe(2);
+    expect(skymap.meta.ordering).toBe('NESTED');
+    expect(skymap.probDensity).toHaveLength(192);
+    expect(Math.abs(skymap.probDensity[24]! - 0.8433548393775464)).toBeLessThan(1e-9 * 0.8433548393775464);
+    expect(skymap.distMu).toBeUndefined();
+  });
+
   it('names the file and the cause for files that are not LLAMA HDF5 skymaps', async () => {
     const text = join(dir, 'not.hdf5');
     writeFileSync(text, 'plain text');

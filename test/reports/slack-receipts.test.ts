@@ -237,6 +237,17 @@ describe('upload behaviour', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('looks the channel IDs up once per workspace, not once per receipt', async () => {
+    const { event } = eventWith(I3);
+    event.write('summary_lvc-I3.pdf', 'x');
+    for (const rule of [I3, I3, LMA]) {
+      const { ctx } = contextFor(rule, event, { env: env() });
+      await rule.generate(ctx);
+    }
+    // One listing for the IceCube token, one for the LLAMA token.
+    expect(slack.calls.filter((c) => c.method === 'conversations.list').map((c) => c.token)).toEqual([ICECUBE_TOKEN, LLAMA_TOKEN]);
+  });
+
   it('never writes a token into the receipt', async () => {
     const { event } = eventWith(I3);
     const { ctx, outputPath, logs } = contextFor(I3, event, { env: env() });

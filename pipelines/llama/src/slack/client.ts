@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GenerationError, type RuleLogger } from '@llama/core';
 import { ErrorCode, LogLevel, WebClient, type Logger } from '@slack/web-api';
@@ -90,10 +91,27 @@ export function describeSlackError(error: unknown, secrets: readonly string[]): 
   return redactSecrets(text, secrets);
 }
 
-async function resolveChannelIds(client: WebClient, channels: readonly string[]): Promise<Map<string, string>> {
+/**
+ * Channel name → ID per workspace (API URL + token digest), for an hour: sixteen receipts per event
+ * would otherwise list the conversations sixteen times (a tier-2 method, about 20 calls a minute).
+ */
+const CHANNEL_CACHE = new Map<string, { readonly ids: Map<string, string>; readonly until: number }>();
+const CHANNEL_CACHE_MS = 3600_000;
+
+function cacheKey(settings: SlackSettings): string {
+  return `${settings.apiUrl}\u0000${createHash('sha256').update(settings.token).digest('hex')}`;
+}
+
+async function resolveChannelIds(client: WebClient, settings: SlackSettings): Promise<Map<string, string>> {
+  const channels = settings.channels;
   const ids = new Map<string, string>();
-  const names = channels.filter((channel) => !CHANNEL_ID.test(channel));
-  for (const channel of channels) if (CHANNEL_ID.test(channel)) ids.set(channel, channel);
+  const cached = CHANNEL_CACHE.get(cacheKey(settings));
+  const known = cached !== undefined && cached.until > Date.now() ? cached.ids : new Map<string, string>();
+  for (const channel of channels) {
+    if (CHANNEL_ID.test(channel)) ids.set(channel, channel);
+    else if (known.has(channel)) ids.set(channel, known.get(channel)!);
+  }
+  const names = channels.filter((channel) => !ids.has(channel));
   if (names.length === 0) return ids;
   let cursor: string | undefined;
   do {
@@ -108,7 +126,15 @@ async function resolveChannelIds(client: WebClient, channels: readonly string[])
     }
     cursor = page.response_metadata?.next_cursor || undefined;
   } while (cursor !== undefined && names.some((name) => !ids.has(name)));
+  const resolved = new Map(known);
+  for (const name of names) if (ids.has(name)) resolved.set(name, ids.get(name)!);
+  CHANNEL_CACHE.set(cacheKey(settings), { ids: resolved, until: Date.now() + CHANNEL_CACHE_MS });
   return ids;
+}
+
+/** Forget a workspace's channel IDs (after Slack says a channel is gone). */
+function forgetChannels(settings: SlackSettings): void {
+  CHANNEL_CACHE.delete(cacheKey(settings));
 }
 
 /**
@@ -135,7 +161,7 @@ export async function uploadToSlack(
 
   let ids: Map<string, string>;
   try {
-    ids = await resolveChannelIds(client, settings.channels);
+    ids = await resolveChannelIds(client, settings);
   } catch (error) {
     throw new GenerationError(`${where}: cannot look up the channel IDs of ${settings.channels.map((c) => `#${c}`).join(', ')}: ${describeSlackError(error, secrets)}`);
   }
@@ -155,6 +181,7 @@ export async function uploadToSlack(
         initial_comment: upload.initialComment,
       });
     } catch (error) {
+      if ((error as { data?: { error?: string } }).data?.error === 'channel_not_found') forgetChannels(settings);
       throw new GenerationError(`${where}, channel #${channel}: ${describeSlackError(error, secrets)}`);
     }
     const ok = (response as { ok?: unknown }).ok === true;

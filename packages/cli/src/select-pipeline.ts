@@ -16,9 +16,9 @@ export interface PipelineChoice {
   readonly rules?: string | undefined;
 }
 
-/** Load the LLAMA pipelines only when needed: they pull in the science modules. */
+/** Load the LLAMA rule definitions only when needed (their science modules load on first use). */
 export async function loadLlamaPipelines(): Promise<Readonly<Record<string, Pipeline>>> {
-  const { PIPELINES } = await import('@llama/pipelines');
+  const { PIPELINES } = await import('@llama/pipelines/pipelines');
   return PIPELINES;
 }
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { describeError } from '@llama/core';
-import { significance as sig, skymap as sky } from '@llama/pipelines';
+import type { significance as sigTypes, skymap as skyTypes } from '@llama/pipelines';
 import type { Argv, CommandModule } from 'yargs';
 
 interface BackgroundArgs {
@@ -45,6 +45,8 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
       .example('$0 background --trials 10000 -o pipelines/llama/data/background-pvalues.json.gz', 'regenerate the shipped table')
       .example('$0 background --population bns --instruments H1,L1,V1 --skymap maps/*.fits --merge -o table.json.gz', 'add trials on real maps') as Argv<BackgroundArgs>,
   handler: async (argv) => {
+    // Loaded here, not at startup: every llama command would otherwise pay for the science modules.
+    const { significance: sig, skymap: sky } = await import('@llama/pipelines');
     const populations = argv.population.flatMap((p) => p.split(',')).map((p) => p.trim().toLowerCase());
     const bad = populations.filter((p) => p !== 'bns' && p !== 'bbh');
     if (bad.length > 0) return usage(`unknown population ${bad.join(', ')} (expected bns or bbh)`);
@@ -55,18 +57,18 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
     if (badNet.length > 0) return usage(`--instruments needs two or more detectors like H1,L1; got ${argv.instruments.join(' ')}`);
     try {
       const modelFile = await sig.loadNeutrinoModel(process.env);
-      let skymaps: Awaited<ReturnType<typeof sky.readSkymapFits>>[] | undefined;
+      let skymaps: Awaited<ReturnType<typeof skyTypes.readSkymapFits>>[] | undefined;
       if (argv.skymap !== undefined && argv.skymap.length > 0) {
         skymaps = [];
         for (const file of argv.skymap) {
           skymaps.push(/\.h(df)?5$/i.test(file) ? await sky.readSkymapHdf5(file) : await sky.readSkymapFits(file));
         }
       }
-      let base: ReturnType<typeof sig.parseBackgroundTable> | undefined;
+      let base: ReturnType<typeof sigTypes.parseBackgroundTable> | undefined;
       if (argv.merge && existsSync(argv.output)) base = sig.parseBackgroundTable(readFileSync(argv.output), argv.output);
       const started = Date.now();
       const table = await sig.buildBackgroundTable({
-        populations: populations as sig.Population[],
+        populations: populations as sigTypes.Population[],
         instrumentSets: networks,
         trials: argv.trials,
         seed: argv.seed,

@@ -1,4 +1,4 @@
-import { skymap as sky } from '@llama/pipelines';
+import type { skymap as sky } from '@llama/pipelines';
 import type { Argv, CommandModule } from 'yargs';
 
 interface SkymapArgs {
@@ -87,8 +87,10 @@ export const skymapCommand: CommandModule<object, SkymapArgs> = {
       return;
     }
     try {
-      const map = await sky.readSkymapFits(argv.file);
-      const summary = sky.summarizeSkymap(map, probes);
+      // Loaded here, not at startup: every llama command would otherwise pay for the science modules.
+      const { skymap: skymaps } = await import('@llama/pipelines');
+      const map = await skymaps.readSkymapFits(argv.file);
+      const summary = skymaps.summarizeSkymap(map, probes);
       process.stdout.write(argv.json ? jsonReport(argv.file, summary) : humanReport(argv.file, summary));
       process.exitCode = 0;
     } catch (error) {

@@ -1,6 +1,5 @@
 import { defineRule } from '@llama/core';
-import { generateLvcGraceDbEventData, generateLvcSkymapFits, generatePAstro } from '../gracedb/products.js';
-import { generateLvcDistancesJson, generateLvcSkymapHdf5 } from '../skymap/generate.js';
+import { lazyGenerate } from './lazy.js';
 import { ONLINE_VETOES } from '../vetoes.js';
 import { SkymapInfo } from './triggers.js';
 
@@ -16,7 +15,7 @@ export const LvcSkymapFits = defineRule({
   // Room for the GraceDB client's retries with back-off (the default 20 s is one slow request).
   timeoutSeconds: 120,
   description: 'The GW skymap named in SkymapInfo, downloaded from GraceDB and stored gzipped',
-  generate: generateLvcSkymapFits,
+  generate: lazyGenerate(() => import('../gracedb/products.js'), (m) => m.generateLvcSkymapFits),
 });
 
 export const LvcSkymapHdf5 = defineRule({
@@ -24,7 +23,7 @@ export const LvcSkymapHdf5 = defineRule({
   filename: 'lvc_skymap.hdf5',
   inputs: [LvcSkymapFits],
   description: 'The GW skymap in LLAMA\'s HDF5 layout (group skymaps: pixels, nest, descriptions)',
-  generate: generateLvcSkymapHdf5,
+  generate: lazyGenerate(() => import('../skymap/generate.js'), (m) => m.generateLvcSkymapHdf5),
 });
 
 export const LvcDistancesJson = defineRule({
@@ -32,7 +31,7 @@ export const LvcDistancesJson = defineRule({
   filename: 'lvc_skymap_distances.json',
   inputs: [LvcSkymapFits],
   description: '[{"distmean", "diststd"}] from the skymap header (NaN when absent)',
-  generate: generateLvcDistancesJson,
+  generate: lazyGenerate(() => import('../skymap/generate.js'), (m) => m.generateLvcDistancesJson),
 });
 
 export const LVCGraceDbEventData = defineRule({
@@ -44,7 +43,7 @@ export const LVCGraceDbEventData = defineRule({
   // Room for the GraceDB client's retries with back-off (the default 20 s is one slow request).
   timeoutSeconds: 60,
   description: 'GraceDB JSON of the superevent\'s preferred event',
-  generate: generateLvcGraceDbEventData,
+  generate: lazyGenerate(() => import('../gracedb/products.js'), (m) => m.generateLvcGraceDbEventData),
 });
 
 export const PAstro = defineRule({
@@ -56,5 +55,5 @@ export const PAstro = defineRule({
   // Room for the GraceDB client's retries with back-off (the default 20 s is one slow request).
   timeoutSeconds: 60,
   description: 'GraceDB p_astro.json: source-class probabilities',
-  generate: generatePAstro,
+  generate: lazyGenerate(() => import('../gracedb/products.js'), (m) => m.generatePAstro),
 });

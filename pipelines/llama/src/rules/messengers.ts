@@ -1,9 +1,6 @@
 import { defineRule } from '@llama/core';
 import { alwaysVeto } from '../vetoes.js';
-import { generateFermiGrbs } from '../fermi/index.js';
-import { generateZtfTriggerList } from '../fermi/ztf.js';
-import { generateIceCubeNeutrinoList } from '../icecube/rule.js';
-import { generateNeutrinoTxt } from '../icecube/tables.js';
+import { lazyGenerate } from './lazy.js';
 import { SkymapInfo } from './triggers.js';
 
 /** Group C: other messengers (tables that need the significance live in significance.ts). */
@@ -16,7 +13,7 @@ export const IceCubeNeutrinoList = defineRule({
   description: 'IceCube neutrinos within ±500 s of the GW time: {"triggers": [...], "complete": bool}',
   // I3Live retries (3.5.1: 10 × 30 s) fit in this; the engine's cooldown retries beyond it.
   timeoutSeconds: 120,
-  generate: generateIceCubeNeutrinoList,
+  generate: lazyGenerate(() => import('../icecube/rule.js'), (m) => m.generateIceCubeNeutrinoList),
 });
 
 export const IceCubeNeutrinoListTxt = defineRule({
@@ -24,7 +21,7 @@ export const IceCubeNeutrinoListTxt = defineRule({
   filename: 'icecube_neutrino_list.txt',
   inputs: [IceCubeNeutrinoList, SkymapInfo],
   description: 'Fixed-width neutrino table for GCN Circulars',
-  generate: generateNeutrinoTxt,
+  generate: lazyGenerate(() => import('../icecube/tables.js'), (m) => m.generateNeutrinoTxt),
 });
 
 export const FermiGRBsJSON = defineRule({
@@ -32,7 +29,7 @@ export const FermiGRBsJSON = defineRule({
   filename: 'fermi_grbs.json',
   inputs: [SkymapInfo],
   description: 'Fermi GRBs within ±500 s of the GW time: [{time, ra, dec, sigma}]',
-  generate: generateFermiGrbs,
+  generate: lazyGenerate(() => import('../fermi/index.js'), (m) => m.generateFermiGrbs),
 });
 
 export const ZtfTriggerList = defineRule({
@@ -41,5 +38,5 @@ export const ZtfTriggerList = defineRule({
   inputs: [SkymapInfo],
   vetoes: [alwaysVeto],
   description: 'ZTF triggers; manual only (automatic generation writes a permanent veto)',
-  generate: generateZtfTriggerList,
+  generate: lazyGenerate(() => import('../fermi/ztf.js'), (m) => m.generateZtfTriggerList),
 });

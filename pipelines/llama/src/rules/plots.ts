@@ -1,8 +1,7 @@
 import { defineRule, type Rule } from '@llama/core';
 import { LvcSkymapHdf5 } from './gw.js';
 import { IceCubeNeutrinoList, ZtfTriggerList } from './messengers.js';
-import { scatterGenerator } from '../plots/generate.js';
-import { generateSummaryPdf, generateSummaryTex } from '../summary/generate.js';
+import { lazyGenerate } from './lazy.js';
 import { CoincSignificanceI3Lvc, IceCubeNeutrinoListTex } from './significance.js';
 import { SkymapInfo } from './triggers.js';
 
@@ -16,7 +15,7 @@ function scatter(name: string, filename: string, inputs: readonly Rule[]): Rule 
     description: 'Mollweide sky map of the GW skymap with the other messengers overlaid',
     // Rendering a high-resolution map takes seconds; leave room on a loaded machine.
     timeoutSeconds: 120,
-    generate: scatterGenerator(filename.endsWith('.png') ? 'png' : 'pdf'),
+    generate: lazyGenerate(() => import('../plots/generate.js'), (m) => m.scatterGenerator(filename.endsWith('.png') ? 'png' : 'pdf')),
   });
 }
 
@@ -32,7 +31,7 @@ export const CoincSummaryI3LvcTex = defineRule({
   filename: 'summary_lvc-I3.tex',
   inputs: [SkymapInfo, CoincScatterI3LvcPdf, CoincSignificanceI3Lvc, IceCubeNeutrinoListTex, IceCubeNeutrinoList],
   description: 'LaTeX summary of the joint GW+neutrino analysis',
-  generate: generateSummaryTex,
+  generate: lazyGenerate(() => import('../summary/generate.js'), (m) => m.generateSummaryTex),
 });
 
 export const CoincSummaryI3LvcPdf = defineRule({
@@ -40,5 +39,5 @@ export const CoincSummaryI3LvcPdf = defineRule({
   filename: 'summary_lvc-I3.pdf',
   inputs: [CoincSummaryI3LvcTex, CoincScatterI3LvcPdf],
   description: 'The summary as a PDF',
-  generate: generateSummaryPdf,
+  generate: lazyGenerate(() => import('../summary/generate.js'), (m) => m.generateSummaryPdf),
 });

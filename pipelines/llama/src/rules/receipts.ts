@@ -1,5 +1,5 @@
 import { defineRule, type Rule } from '@llama/core';
-import { slackReceiptGenerator } from '../slack/receipt.js';
+import { lazyGenerate } from './lazy.js';
 import type { SlackOrganisation } from '../slack/config.js';
 import { ICECUBE_UPLOAD_VETOES, UPLOAD_VETOES } from '../vetoes.js';
 import { LVCGraceDbEventData, LvcDistancesJson } from './gw.js';
@@ -32,7 +32,7 @@ function receipt(org: SlackOrganisation, uploaded: Rule): Rule {
     // Room for bounded Retry-After waits and retries (slack/config.ts); aborting cancels them.
     timeoutSeconds: 300,
     description: `Receipt of the Slack upload of ${uploaded.filename} to the ${org === 'lma' ? 'LLAMA' : 'IceCube'} workspace`,
-    generate: slackReceiptGenerator(org, uploaded, SkymapInfo),
+    generate: lazyGenerate(() => import('../slack/receipt.js'), (m) => m.slackReceiptGenerator(org, uploaded, SkymapInfo)),
   });
 }
 

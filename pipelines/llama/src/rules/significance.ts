@@ -1,8 +1,7 @@
 import { defineRule } from '@llama/core';
 import { LVCGraceDbEventData, LvcDistancesJson, LvcSkymapHdf5, PAstro } from './gw.js';
 import { IceCubeNeutrinoList } from './messengers.js';
-import { generateNeutrinoCoincTxt, generateNeutrinoTex } from '../icecube/tables.js';
-import { significanceGenerator } from '../significance/rule.js';
+import { lazyGenerate } from './lazy.js';
 import { LVAlertJSON, SkymapInfo } from './triggers.js';
 
 /** Group D: the GW+neutrino significance (Bartos et al. 2019) and the tables that quote it. */
@@ -13,7 +12,7 @@ export const CoincSignificanceI3Lvc = defineRule({
   inputs: [SkymapInfo, IceCubeNeutrinoList, LvcSkymapHdf5, LVCGraceDbEventData, LvcDistancesJson, PAstro],
   timeoutSeconds: 600,
   description: 'Odds ratios and p-values of each neutrino and of the combined GW+neutrino event',
-  generate: significanceGenerator('significant'),
+  generate: lazyGenerate(() => import('../significance/rule.js'), (m) => m.significanceGenerator('significant')),
 });
 
 export const CoincSignificanceSubthresholdI3Lvc = defineRule({
@@ -22,7 +21,7 @@ export const CoincSignificanceSubthresholdI3Lvc = defineRule({
   inputs: [LVAlertJSON, SkymapInfo, IceCubeNeutrinoList, LvcSkymapHdf5, LVCGraceDbEventData, LvcDistancesJson, PAstro],
   timeoutSeconds: 600,
   description: 'Combined odds ratio of a subthreshold GW alert and the whole neutrino list',
-  generate: significanceGenerator('subthreshold'),
+  generate: lazyGenerate(() => import('../significance/rule.js'), (m) => m.significanceGenerator('subthreshold')),
 });
 
 export const IceCubeNeutrinoListCoincTxt = defineRule({
@@ -30,7 +29,7 @@ export const IceCubeNeutrinoListCoincTxt = defineRule({
   filename: 'icecube_neutrino_list_coinc.txt',
   inputs: [IceCubeNeutrinoList, SkymapInfo, CoincSignificanceI3Lvc],
   description: 'The neutrino table with per-neutrino p-values',
-  generate: generateNeutrinoCoincTxt,
+  generate: lazyGenerate(() => import('../icecube/tables.js'), (m) => m.generateNeutrinoCoincTxt),
 });
 
 export const IceCubeNeutrinoListTex = defineRule({
@@ -38,5 +37,5 @@ export const IceCubeNeutrinoListTex = defineRule({
   filename: 'IceCubeNeutrinoList.tex',
   inputs: [IceCubeNeutrinoList, SkymapInfo, CoincSignificanceI3Lvc],
   description: 'LaTeX table of the neutrinos with p-values',
-  generate: generateNeutrinoTex,
+  generate: lazyGenerate(() => import('../icecube/tables.js'), (m) => m.generateNeutrinoTex),
 });

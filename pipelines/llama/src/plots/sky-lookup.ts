@@ -1,5 +1,5 @@
 import { ang2pixRadec } from '../healpix/index.js';
-import { credibleLevels } from '../skymap/analysis.js';
+import { credibleLevels, pixelIndexAt } from '../skymap/analysis.js';
 import type { Skymap } from '../skymap/types.js';
 
 /**
@@ -8,8 +8,13 @@ import type { Skymap } from '../skymap/types.js';
  * pixels down, that contains the direction; 0.9 on the 90% contour).
  */
 export interface SkyLookup {
-  /** Index of the skymap pixel containing the direction, or -1 outside every pixel. */
+  /**
+   * Index of the skymap pixel containing the direction, or -1 outside every pixel; resolved at
+   * HEALPix order ≤ LOOKUP_ORDER (fast, for all-sky drawing).
+   */
   pixelAt(raDeg: number, decDeg: number): number;
+  /** The same at the map's own resolution (slower; for the zoom panel). */
+  exactPixelAt(raDeg: number, decDeg: number): number;
   /** Probability density per steradian of each pixel. */
   readonly density: Float64Array;
   /** Credible level of each pixel, in [0, 1] (the skymap module's greedy levels). */
@@ -62,6 +67,9 @@ export function skyLookup(skymap: Skymap, lookupOrder = LOOKUP_ORDER): SkyLookup
     order: skymap.order,
     ipix: skymap.ipix,
     resolutionDeg: Math.sqrt((4 * Math.PI) / (12 * 4 ** tableOrder)) * (180 / Math.PI),
+    exactPixelAt(raDeg, decDeg) {
+      return pixelIndexAt(skymap, raDeg, Math.max(-90, Math.min(90, decDeg)));
+    },
     pixelAt(raDeg, decDeg) {
       return table[ang2pixRadec(tableOrder, raDeg, Math.max(-90, Math.min(90, decDeg)), 'NESTED')] ?? -1;
     },

@@ -125,7 +125,7 @@ export function drawZoom(painter: Painter, model: SkyPlotModel, zoom: ZoomGeomet
           data[o] = data[o + 1] = data[o + 2] = 255;
           continue;
         }
-        const pixel = lookup.pixelAt(((sky[0] % 360) + 360) % 360, Math.max(-90, Math.min(90, sky[1])));
+        const pixel = lookup.exactPixelAt(((sky[0] % 360) + 360) % 360, Math.max(-90, Math.min(90, sky[1])));
         const index = pixel < 0 ? 0 : Math.min(LUT_SIZE - 1, Math.max(0, Math.round((lookup.density[pixel] ?? 0) * scale)));
         data[o] = COLOUR_LUT[index * 3]!;
         data[o + 1] = COLOUR_LUT[index * 3 + 1]!;
@@ -159,7 +159,7 @@ export function drawZoom(painter: Painter, model: SkyPlotModel, zoom: ZoomGeomet
     for (let i = 0; i < nx; i++) {
       const sky = projection.invert?.([box.x0 + i + 0.5, box.y0 + j + 0.5]);
       if (!sky) continue;
-      const pixel = lookup.pixelAt(((sky[0] % 360) + 360) % 360, Math.max(-90, Math.min(90, sky[1])));
+      const pixel = lookup.exactPixelAt(((sky[0] % 360) + 360) % 360, Math.max(-90, Math.min(90, sky[1])));
       values[j * nx + i] = pixel < 0 ? 0 : 1 - (lookup.level[pixel] ?? 1);
     }
   }

@@ -81,6 +81,8 @@ const GRACE_MS = 10_000;
 const KILL_GRACE_MS = 5_000;
 /** Set in a daemon child: the parent already holds this lock directory for it. */
 const LOCKDIR_ENV = 'LLAMA_DAEMON_LOCKDIR';
+/** Set in the children of a relauncher: the relauncher releases the lock directory, not them. */
+const KEEP_LOCK_ENV = 'LLAMA_DAEMON_KEEP_LOCK';
 
 /** `+f X` / `++filehandlers X` are 3.5.1 syntax yargs cannot express; main() rewrites them. */
 export function rewritePlusOptions(argv: readonly string[]): string[] {
@@ -230,7 +232,7 @@ async function relaunchLoop(argv: readonly string[], log: CliLog, lockDir: strin
     for (;;) {
       child = spawn(process.execPath, [process.argv[1] as string, 'run', ...args], {
         stdio: 'inherit',
-        env: { ...process.env, ...(lockDir === undefined ? {} : { [LOCKDIR_ENV]: lockDir }) },
+        env: { ...process.env, ...(lockDir === undefined ? {} : { [LOCKDIR_ENV]: lockDir, [KEEP_LOCK_ENV]: '1' }) },
       });
       const code = await new Promise<number>((resolve) => child?.on('exit', (c, s) => resolve(c ?? (s === null ? 1 : 128))));
       if (code === 0 || stopping) return 0;
@@ -368,7 +370,7 @@ async function handler(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
     process.exitCode = await runLoop({ args, pipeline, target, layers, updateLayer, log, alerter, continuous, dryRun });
   } finally {
     await log.flush();
-    if (ownLockDir !== undefined && (inheritedLockDir === undefined || !args.relaunch)) releaseLockDir(ownLockDir);
+    if (ownLockDir !== undefined && process.env[KEEP_LOCK_ENV] !== '1') releaseLockDir(ownLockDir);
   }
 }
 

@@ -98,7 +98,7 @@ const gcnCommand: CommandModule<object, FilesArgs> = {
 
 const alertCommand: CommandModule<object, FilesArgs> = {
   command: 'alert [files..]',
-  describe: 'Ingest O4 LVK alerts (igwn.gwalert JSON): lvalert.json, skymap_info.json and the embedded skymap',
+  describe: 'Ingest O4 LVK alerts (igwn.gwalert JSON: lvalert.json, skymap_info.json, the embedded skymap) or igwn-alert GraceDB messages (ADVOK/ADVREQ superevents)',
   builder: (y) =>
     y
       .positional('files', { type: 'string', array: true, describe: 'Alert JSON files' })

@@ -85,7 +85,9 @@ describe('parseLvkAlert', () => {
       kind: 'lvk', alert: { supereventId: 'S260105x', alertType: 'RETRACTION', timeCreated: '2026-01-05T10:01:58Z', event: undefined },
     });
     expect(parseLvkAlert(fixture('icecube-lvk-nu-track.json')).kind).toBe('not-lvk');
-    expect(parseLvkAlert('{"uid": "S1", "alert_type": "new", "object": {}}')).toMatchObject({ kind: 'invalid', problem: expect.stringContaining('llama ingest gracedb') });
+    expect(parseLvkAlert('{"uid": "../S1", "alert_type": "new", "object": {}}')).toMatchObject({ kind: 'invalid', problem: expect.stringContaining('path separator') });
+    expect(parseLvkAlert(JSON.stringify({ uid: 'S260105x', alert_type: 'label_added', data: { name: 'ADVOK', created: '2026-01-05 08:30:00 UTC' }, object: { superevent_id: 'S260105x', category: 'Production', labels: ['SKYMAP_READY'] } })))
+      .toEqual({ kind: 'gracedb-message', message: { uid: 'S260105x', alertType: 'label_added', isSuperevent: true, labels: ['SKYMAP_READY', 'ADVOK'], labelAdded: 'ADVOK', category: 'Production', created: '2026-01-05 08:30:00 UTC' } });
     expect(parseLvkAlert('[1]')).toMatchObject({ kind: 'invalid' });
   });
 });

@@ -30,8 +30,27 @@ export interface LvkAlert {
   readonly event: LvkAlertEvent | undefined;
 }
 
+/**
+ * An LVK-internal igwn-alert (LVAlert successor) message from GraceDB: `uid`, `alert_type`
+ * (new, update, log, label_added, …), `data`, `object` (the superevent or event JSON).
+ */
+export interface GraceDbMessage {
+  readonly uid: string;
+  readonly alertType: string;
+  /** Superevent messages carry `object.superevent_id`; event-node messages do not. */
+  readonly isSuperevent: boolean;
+  /** The object's labels, plus the one being added. */
+  readonly labels: readonly string[];
+  readonly labelAdded: string | undefined;
+  /** `object.category`: Production, MDC or Test. */
+  readonly category: string | undefined;
+  /** When the label or object was created (GraceDB's "YYYY-MM-DD HH:MM:SS UTC"), if given. */
+  readonly created: string | undefined;
+}
+
 export type AlertParse =
   | { readonly kind: 'lvk'; readonly alert: LvkAlert }
+  | { readonly kind: 'gracedb-message'; readonly message: GraceDbMessage }
   | { readonly kind: 'not-lvk'; readonly reason: string }
   | { readonly kind: 'invalid'; readonly problem: string };
 
@@ -57,9 +76,7 @@ export function parseLvkAlert(text: string): AlertParse {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { kind: 'invalid', problem: 'not a JSON object' };
   const o = raw as Record<string, unknown>;
   if (!('superevent_id' in o)) {
-    if ('uid' in o && 'object' in o) {
-      return { kind: 'invalid', problem: 'an LVAlert/igwn-alert GraceDB message (uid/object), not an igwn.gwalert alert; ingest the superevent with `llama ingest gracedb UID` instead' };
-    }
+    if ('uid' in o && 'object' in o) return parseGraceDbMessage(o);
     const origin = [o['$schema'], o['mission'], o['instrument'], o['type']].find((v) => typeof v === 'string');
     if (origin !== undefined) return { kind: 'not-lvk', reason: `not an LVK gravitational-wave alert (${JSON.stringify(origin)})` };
     return { kind: 'invalid', problem: 'not an LVK alert: no "superevent_id"' };
@@ -113,6 +130,32 @@ export function parseLvkAlert(text: string): AlertParse {
         search: typeof e['search'] === 'string' ? e['search'] : undefined,
         skymap,
       },
+    },
+  };
+}
+
+function parseGraceDbMessage(o: Record<string, unknown>): AlertParse {
+  const uid = o['uid'];
+  if (typeof uid !== 'string') return { kind: 'invalid', problem: '"uid" must be a string' };
+  const idProblem = supereventIdProblem(uid);
+  if (idProblem !== undefined) return { kind: 'invalid', problem: `uid: ${idProblem}` };
+  const object = o['object'];
+  if (object === null || typeof object !== 'object' || Array.isArray(object)) return { kind: 'invalid', problem: '"object" must be a JSON object' };
+  const obj = object as Record<string, unknown>;
+  const data = o['data'] !== null && typeof o['data'] === 'object' && !Array.isArray(o['data']) ? (o['data'] as Record<string, unknown>) : {};
+  const alertType = typeof o['alert_type'] === 'string' ? o['alert_type'] : '';
+  const labelAdded = alertType === 'label_added' && typeof data['name'] === 'string' ? data['name'] : undefined;
+  const labels = Array.isArray(obj['labels']) ? obj['labels'].filter((l): l is string => typeof l === 'string') : [];
+  return {
+    kind: 'gracedb-message',
+    message: {
+      uid,
+      alertType,
+      isSuperevent: typeof obj['superevent_id'] === 'string',
+      labels: labelAdded !== undefined && !labels.includes(labelAdded) ? [...labels, labelAdded] : labels,
+      labelAdded,
+      category: typeof obj['category'] === 'string' ? obj['category'] : undefined,
+      created: typeof data['created'] === 'string' ? data['created'] : typeof obj['created'] === 'string' ? obj['created'] : undefined,
     },
   };
 }

@@ -7,6 +7,7 @@ import { isSupereventId } from '../gracedb/ids.js';
 import { fitsHeaderValue, isGzip, skymapProblem } from '../gracedb/fits-check.js';
 import { LvcSkymapFits } from '../rules/gw.js';
 import { LVAlertJSON } from '../rules/triggers.js';
+import { ingestGraceDbMessage } from './lvalert.js';
 import { parseSkymapInfo, skymapNameVersion, type SkymapInfoData } from '../skymap-info.js';
 import {
   ensureRunDir,
@@ -75,12 +76,16 @@ export async function ingestAlertFile(path: string, options: IngestOptions): Pro
   return ingestAlert(bytes, path, options);
 }
 
-/** Ingest one O4 LVK alert (igwn.gwalert JSON): LVAlertJSON, SkymapInfo, the skymap, retractions. */
+/**
+ * Ingest one O4 LVK alert (igwn.gwalert JSON): LVAlertJSON, SkymapInfo, the skymap, retractions.
+ * An LVK-internal igwn-alert GraceDB message (uid/object) goes to ingestGraceDbMessage.
+ */
 export async function ingestAlert(bytes: Uint8Array, source: string, options: IngestOptions): Promise<IngestOutcome> {
   const text = new TextDecoder().decode(bytes);
   const parsed = parseLvkAlert(text);
   if (parsed.kind === 'invalid') throw new IngestError(`${source}: ${parsed.problem}`);
   if (parsed.kind === 'not-lvk') return { source, status: 'skipped', events: [], messages: [`skipped ${source}: ${parsed.reason}`] };
+  if (parsed.kind === 'gracedb-message') return ingestGraceDbMessage(bytes, parsed.message, source, options);
   const alert = parsed.alert;
   const sid = alert.supereventId;
   const via = `${alert.alertType} alert for ${sid}`;

@@ -27,7 +27,14 @@ export function newestStandardSkymap(logs: readonly GraceDbLogEntry[]): { name: 
   return newest === undefined ? undefined : { name: newest.name, version: newest.version };
 }
 
-async function build(client: GraceDbClient, graceId: string, skymapOption: string | undefined, noticeTime: string): Promise<SkymapInfoData> {
+/** SkymapInfo from GraceDB: the preferred event's time, FAR and pipeline, and a skymap from the log. */
+export async function skymapInfoFromGraceDb(
+  client: GraceDbClient,
+  graceId: string,
+  skymapOption: string | undefined,
+  noticeTime: string,
+  alertType = 'manual',
+): Promise<SkymapInfoData> {
   const preferred = await client.preferredEvent(graceId);
   const gpstime = preferred['gpstime'];
   const far = preferred['far'];
@@ -54,7 +61,7 @@ async function build(client: GraceDbClient, graceId: string, skymapOption: strin
     notice_time_iso: noticeTime,
     pipeline: pipeline.toUpperCase(),
     skymap_filename: `${skymap.name},${skymap.version}`,
-    alert_type: 'manual',
+    alert_type: alertType,
   };
 }
 
@@ -65,7 +72,7 @@ export async function ingestFromGraceDb(graceId: string, options: IngestOptions 
   let info: SkymapInfoData;
   try {
     const client = createGraceDbClient(graceDbConfigFromEnv(options.env));
-    info = await build(client, graceId, options.skymap, nowIso(options));
+    info = await skymapInfoFromGraceDb(client, graceId, options.skymap, nowIso(options));
   } catch (error) {
     if (error instanceof GraceDbError || error instanceof RangeError) throw new IngestError(`${graceId}: ${error.message}`, { cause: error });
     throw error;

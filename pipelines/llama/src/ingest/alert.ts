@@ -17,7 +17,7 @@ import {
   openEvent,
   presetFor,
   vetoGraceId,
-  writeFile,
+  writeTrigger,
   writeSkymapInfo,
   type IngestOptions,
   type IngestOutcome,
@@ -100,7 +100,7 @@ export async function ingestAlert(bytes: Uint8Array, source: string, options: In
       target = await initEvent(options.runDir, sid, { flags: { ...preset, ...options.flags, VETOED: 'true' } });
       messages.push(`created ${sid} to record the retraction`);
     }
-    await writeFile(options, target, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
+    await writeTrigger(options, target, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
     const vetoed = await vetoGraceId(options.runDir, sid, `retracted by ${via}`);
     messages.push(`${sid} retracted: wrote ${LVAlertJSON.filename} in ${sid} and set VETOED=true in ${vetoed.join(', ')}`);
     return { source, status: 'ingested', events: vetoed, messages };
@@ -113,7 +113,7 @@ export async function ingestAlert(bytes: Uint8Array, source: string, options: In
   }
   const { event, created, flags } = await openEvent(options, sid, sid, preset);
   const messages = [`${created ? 'created' : 'updated'} ${sid} (${alert.alertType}${flags?.['VETOED'] === 'true' ? ', VETOED' : ''})`];
-  await writeFile(options, event, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
+  await writeTrigger(options, event, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
   if (skymap === undefined) {
     messages.push('the alert carries no skymap; skymap_info.json and lvc_skymap.fits.gz unchanged');
     return { source, status: 'ingested', events: [sid], messages };
@@ -123,7 +123,7 @@ export async function ingestAlert(bytes: Uint8Array, source: string, options: In
   const version = alertSkymapVersion(name, skymap, previous);
   // The skymap first: LvcSkymapFits is generate-once, so once it exists the engine never
   // downloads it; SkymapInfo second, so no pass sees the new SkymapInfo without its skymap.
-  await writeFile(options, event, LvcSkymapFits, isGzip(skymap) ? skymap : new Uint8Array(gzipSync(skymap)), `Wrote LvcSkymapFits from the skymap in the ${via}.\n\n${LvcSkymapFits.filename}\n`);
+  await writeTrigger(options, event, LvcSkymapFits, isGzip(skymap) ? skymap : new Uint8Array(gzipSync(skymap)), `Wrote LvcSkymapFits from the skymap in the ${via}.\n\n${LvcSkymapFits.filename}\n`);
   const info: SkymapInfoData = {
     event_time_iso: alert.event.time,
     graceid: sid,

@@ -86,7 +86,7 @@ export async function openEvent(
   return { event, created: existing === undefined, flags };
 }
 
-export async function writeFile(options: IngestOptions, event: EventRef, rule: Rule, content: string | Uint8Array, message: string): Promise<void> {
+export async function writeTrigger(options: IngestOptions, event: EventRef, rule: Rule, content: string | Uint8Array, message: string): Promise<void> {
   await writeTriggeredFile(event, rule, content, {
     message,
     ...(options.engineVersion === undefined ? {} : { engineVersion: options.engineVersion }),
@@ -97,7 +97,7 @@ export async function writeFile(options: IngestOptions, event: EventRef, rule: R
 export async function writeSkymapInfo(options: IngestOptions, event: EventRef, info: SkymapInfoData, message: string): Promise<void> {
   const problems = skymapInfoProblems(info);
   if (problems.length > 0) throw new IngestError(`the skymap_info.json built for ${event.eventId} is invalid: ${problems.join('; ')}`);
-  await writeFile(options, event, SkymapInfo, canonicalJson(info), message);
+  await writeTrigger(options, event, SkymapInfo, canonicalJson(info), message);
 }
 
 /** VETOED=true on every event of the GraceID (3.5.1 meant to do this; its check never fired). */

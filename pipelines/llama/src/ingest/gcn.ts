@@ -12,7 +12,7 @@ import {
   openEvent,
   presetFor,
   vetoGraceId,
-  writeFile,
+  writeTrigger,
   writeSkymapInfo,
   type IngestOptions,
   type IngestOutcome,
@@ -68,7 +68,7 @@ export async function ingestGcnNotice(bytes: Uint8Array, source: string, options
       messages.push(`no event of ${notice.graceId} in ${options.runDir} yet; recorded the retraction in ${notice.eventId}`);
     }
     for (const event of targets) {
-      await writeFile(options, event, LvcRetractionXml, bytes, `Ingested LvcRetractionXml from ${via}.\n\n${LvcRetractionXml.filename}\n`);
+      await writeTrigger(options, event, LvcRetractionXml, bytes, `Ingested LvcRetractionXml from ${via}.\n\n${LvcRetractionXml.filename}\n`);
     }
     const vetoed = await vetoGraceId(options.runDir, notice.graceId, `retracted by ${via}`);
     messages.push(`${notice.graceId} retracted: wrote ${LvcRetractionXml.filename} and set VETOED=true in ${vetoed.join(', ')}`);
@@ -77,7 +77,7 @@ export async function ingestGcnNotice(bytes: Uint8Array, source: string, options
 
   const { event, created, flags } = await openEvent(options, notice.eventId, notice.graceId, preset);
   const messages = [`${created ? 'created' : 'updated'} ${event.eventId} (${notice.noticeType}, role ${notice.role}${flags?.['VETOED'] === 'true' ? ', VETOED' : ''})`];
-  await writeFile(options, event, LvcGcnXml, bytes, `Ingested LvcGcnXml from ${via}.\n\n${LvcGcnXml.filename}\n`);
+  await writeTrigger(options, event, LvcGcnXml, bytes, `Ingested LvcGcnXml from ${via}.\n\n${LvcGcnXml.filename}\n`);
   const info = skymapInfoFromNotice(notice, nowIso(options));
   if (typeof info === 'string') {
     messages.push(`no skymap_info.json for ${event.eventId}: ${info}`);
@@ -87,7 +87,7 @@ export async function ingestGcnNotice(bytes: Uint8Array, source: string, options
   }
   if (notice.noticeType === 'Initial' || notice.noticeType === 'Update') {
     const advok = { alert_type: 'gcn', notice_time_iso: notice.noticeTimeIso ?? nowIso(options) };
-    await writeFile(options, event, Advok, canonicalJson(advok), `Generated Advok from ${via}.\n\n${Advok.filename}\n`);
+    await writeTrigger(options, event, Advok, canonicalJson(advok), `Generated Advok from ${via}.\n\n${Advok.filename}\n`);
     messages.push('wrote advok.json');
   }
   return { source, status: 'ingested', events: [event.eventId], messages };

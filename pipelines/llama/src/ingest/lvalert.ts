@@ -8,7 +8,7 @@ import { graceDbConfigFromEnv } from '../gracedb/config.js';
 import { GraceDbError } from '../gracedb/errors.js';
 import { isSupereventId } from '../gracedb/ids.js';
 import { Advok, LVAlertAdvok, LVAlertJSON, SkymapInfo } from '../rules/triggers.js';
-import { IngestError, nowIso, openEvent, writeFile, writeSkymapInfo, type IngestOptions, type IngestOutcome } from './common.js';
+import { IngestError, nowIso, openEvent, writeSkymapInfo, writeTrigger, type IngestOptions, type IngestOutcome } from './common.js';
 import { skymapInfoFromGraceDb } from './gracedb.js';
 
 /** Labels that make a superevent worth following (3.5.1 LVAlert listener). */
@@ -34,17 +34,17 @@ export async function ingestGraceDbMessage(bytes: Uint8Array, message: GraceDbMe
   const messages = [`${created ? 'created' : 'updated'} ${message.uid} (igwn-alert ${message.alertType}${flags?.['VETOED'] === 'true' ? ', VETOED' : ''})`];
   const via = `igwn-alert ${message.alertType} message for ${message.uid}`;
   if (!existsSync(join(event.eventDir, LVAlertJSON.filename))) {
-    await writeFile(options, event, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
+    await writeTrigger(options, event, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
     messages.push(`wrote ${LVAlertJSON.filename}`);
   }
   if (message.labels.includes('ADVOK')) {
     if (!existsSync(join(event.eventDir, LVAlertAdvok.filename))) {
       const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
-      await writeFile(options, event, LVAlertAdvok, canonicalJson(parsed), `Ingested LVAlertAdvok from ${via}.\n\n${LVAlertAdvok.filename}\n`);
+      await writeTrigger(options, event, LVAlertAdvok, canonicalJson(parsed), `Ingested LVAlertAdvok from ${via}.\n\n${LVAlertAdvok.filename}\n`);
       messages.push(`wrote ${LVAlertAdvok.filename}`);
     }
     if (!existsSync(join(event.eventDir, Advok.filename))) {
-      await writeFile(options, event, Advok, canonicalJson({ alert_type: 'lvalert', notice_time_iso: nowIso(options) }), `Generated Advok from ${via}.\n\n${Advok.filename}\n`);
+      await writeTrigger(options, event, Advok, canonicalJson({ alert_type: 'lvalert', notice_time_iso: nowIso(options) }), `Generated Advok from ${via}.\n\n${Advok.filename}\n`);
       messages.push(`wrote ${Advok.filename}`);
     }
   }

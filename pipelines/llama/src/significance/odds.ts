@@ -1,4 +1,4 @@
-import { pix2vec } from '../healpix/index.js';
+import { orderToNpix, pix2vec } from '../healpix/index.js';
 import type { Skymap } from '../skymap/types.js';
 import type { NeutrinoModel } from './model.js';
 import { expint1, gaussLegendre } from './numeric.js';
@@ -29,7 +29,7 @@ import { SkyIndex } from './sky-index.js';
  * emission windows (zero beyond |Δt| = 500 s); R_ν the background neutrino rate.
  */
 
-const DISTANCE_NODES = 16;
+const DISTANCE_NODES = 12;
 const GL = gaussLegendre(DISTANCE_NODES);
 /** PSF integrals stop at this many σ (the mass beyond 5σ is e^-12.5 ≈ 4e-6). */
 const PSF_SIGMAS = 5;
@@ -108,6 +108,54 @@ function radecVector(raDeg: number, decDeg: number): [number, number, number] {
   return [Math.cos(dec) * Math.cos(ra), Math.cos(dec) * Math.sin(ra), Math.sin(dec)];
 }
 
+/** log10(k) grid of the tabulated energy marginals. */
+const LOG_K_MIN = -14;
+const LOG_K_MAX = 8;
+const LOG_K_STEP = 0.005;
+
+/**
+ * The energy marginals as a function of k (n̄ = kE), tabulated on a fine log grid: every pixel
+ * needs them at every distance node, and the closed forms (with E1) are too slow for 10⁷ pixels.
+ * Linear interpolation in log k is accurate to ~1e-6 relative; outside the grid the closed forms
+ * are used.
+ */
+class EnergyMarginalTable {
+  private readonly m0: Float64Array;
+  private readonly m1: Float64Array;
+  private readonly m2: Float64Array;
+  constructor(private readonly eMin: number, private readonly eMax: number) {
+    const n = Math.round((LOG_K_MAX - LOG_K_MIN) / LOG_K_STEP) + 1;
+    this.m0 = new Float64Array(n);
+    this.m1 = new Float64Array(n);
+    this.m2 = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const [a, b, c] = energyMarginals(10 ** (LOG_K_MIN + i * LOG_K_STEP), eMin, eMax);
+      this.m0[i] = a;
+      this.m1[i] = b;
+      this.m2[i] = c;
+    }
+  }
+  /** Writes [m0, m1, m2] at k into out. */
+  at(k: number, out: Float64Array): void {
+    const x = (Math.log10(k) - LOG_K_MIN) / LOG_K_STEP;
+    const i = Math.floor(x);
+    if (!(i >= 0 && i < this.m0.length - 1)) {
+      const [a, b, c] = energyMarginals(k, this.eMin, this.eMax);
+      out[0] = a;
+      out[1] = b;
+      out[2] = c;
+      return;
+    }
+    const f = x - i;
+    out[0] = (this.m0[i] as number) * (1 - f) + (this.m0[i + 1] as number) * f;
+    out[1] = (this.m1[i] as number) * (1 - f) + (this.m1[i + 1] as number) * f;
+    out[2] = (this.m2[i] as number) * (1 - f) + (this.m2[i + 1] as number) * f;
+  }
+}
+
+/** Pixels finer than this order are merged into their parent for p_h_c. */
+const PHC_MERGE_ORDER = 7;
+
 /**
  * Everything about one skymap that does not depend on the neutrinos, cached so background trials
  * on the same map reuse it: the pixel index, per-pixel distance/energy marginals (lazily), and the
@@ -120,10 +168,11 @@ export class PreparedSkymap {
   /** Σ P·ΔΩ of the map (used to normalise). */
   readonly totalProbability: number;
   private readonly band: Int16Array;
-  /** Per pixel: ∫dr p(r|Ω) ∫dE p(E) {e^{-n̄}, n̄e^{-n̄}, n̄²/2 e^{-n̄}}; NaN until computed. */
-  private readonly m0: Float64Array;
-  private readonly m1: Float64Array;
-  private readonly m2: Float64Array;
+  /** Per pixel: ∫dr p(r|Ω) ∫dE p(E) {n̄e^{-n̄}, n̄²/2 e^{-n̄}}; NaN until computed. */
+  private readonly m1: Float32Array;
+  private readonly m2: Float32Array;
+  private readonly table: EnergyMarginalTable;
+  private readonly scratch = new Float64Array(3);
   private pHcCache: number | undefined;
 
   constructor(skymap: Skymap, params: SearchParameters, model: NeutrinoModel) {
@@ -133,15 +182,15 @@ export class PreparedSkymap {
     let total = 0;
     for (let p = 0; p < this.index.size; p++) {
       const d = skymap.probDensity[p] as number;
-      if (d > 0) total += d * (this.index.area[p] as number);
+      if (d > 0) total += d * this.index.area(p);
     }
     if (!(total > 0) || !Number.isFinite(total)) throw new RangeError('the skymap holds no probability');
     this.totalProbability = total;
     const n = this.index.size;
     this.band = new Int16Array(n).fill(-2);
-    this.m1 = new Float64Array(n).fill(NaN);
-    this.m0 = new Float64Array(n);
-    this.m2 = new Float64Array(n);
+    this.m1 = new Float32Array(n).fill(NaN);
+    this.m2 = new Float32Array(n);
+    this.table = new EnergyMarginalTable(params.enumin, params.enumax);
   }
 
   /** Normalised probability density (per sr) of pixel p. */
@@ -161,17 +210,28 @@ export class PreparedSkymap {
     return b;
   }
 
-  private ensureMarginals(p: number): void {
-    if (!Number.isNaN(this.m1[p] as number)) return;
+  /**
+   * ⟨{e^{-n̄}, n̄e^{-n̄}, n̄²/2 e^{-n̄}}⟩ over the pixel's distance posterior and p(E), for a
+   * declination factor g; written into out.
+   */
+  private marginals(p: number, g: number, out: Float64Array): void {
     const sky = this.index.skymap;
+    this.marginalsFor(sky.distMu?.[p] ?? NaN, sky.distSigma?.[p] ?? NaN, g, out);
+  }
+
+  /** The same for explicit distance parameters (NaN: no distance posterior, use the prior). */
+  private marginalsFor(mu: number, sd: number, g: number, out: Float64Array): void {
     const prm = this.params;
-    const g = this.model.countFactorOfBand(this.bandOf(p));
-    const mu = sky.distMu?.[p];
-    const sd = sky.distSigma?.[p];
+    if (!(g > 0)) {
+      out[0] = 1;
+      out[1] = 0;
+      out[2] = 0;
+      return;
+    }
     let lo: number;
     let hi: number;
     let gaussian: boolean;
-    if (mu !== undefined && sd !== undefined && Number.isFinite(mu) && Number.isFinite(sd) && sd > 0 && mu + 5 * sd > 0) {
+    if (Number.isFinite(mu) && Number.isFinite(sd) && sd > 0 && mu + 5 * sd > 0) {
       // Per-pixel ansatz p(r|Ω) ∝ r² N(r; μ, σ) (Singer et al. 2016), normalised on the nodes.
       lo = Math.max(0, mu - 5 * sd);
       hi = mu + 5 * sd;
@@ -182,25 +242,36 @@ export class PreparedSkymap {
       hi = prm.rmax_mpc;
       gaussian = false;
     }
+    const e = this.scratch;
     let wsum = 0;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
+    const kScale = prm.nu_51_100 * g * 1e4;
     for (let q = 0; q < DISTANCE_NODES; q++) {
       const r = lo + ((hi - lo) * ((GL.nodes[q] as number) + 1)) / 2;
       let w = (GL.weights[q] as number) * r * r;
-      if (gaussian) w *= Math.exp(-(((r - (mu as number)) / (sd as number)) ** 2) / 2);
+      if (gaussian) w *= Math.exp(-(((r - mu) / sd) ** 2) / 2);
       if (!(w > 0)) continue;
-      const k = prm.nu_51_100 * g * (100 / r) ** 2;
-      const [e0, e1, e2] = g > 0 ? energyMarginals(k, prm.enumin, prm.enumax) : [1, 0, 0];
+      this.table.at(kScale / (r * r), e);
       wsum += w;
-      s0 += w * e0;
-      s1 += w * e1;
-      s2 += w * e2;
+      s0 += w * (e[0] as number);
+      s1 += w * (e[1] as number);
+      s2 += w * (e[2] as number);
     }
-    this.m0[p] = wsum > 0 ? s0 / wsum : 1;
-    this.m1[p] = wsum > 0 ? s1 / wsum : 0;
-    this.m2[p] = wsum > 0 ? s2 / wsum : 0;
+    out[0] = wsum > 0 ? s0 / wsum : 1;
+    out[1] = wsum > 0 ? s1 / wsum : 0;
+    out[2] = wsum > 0 ? s2 / wsum : 0;
+  }
+
+  private readonly signalScratch = new Float64Array(3);
+
+  private ensureMarginals(p: number): void {
+    if (!Number.isNaN(this.m1[p] as number)) return;
+    const out = this.signalScratch;
+    this.marginals(p, this.model.countFactorOfBand(this.bandOf(p)), out);
+    this.m1[p] = out[1] as number;
+    this.m2[p] = out[2] as number;
   }
 
   marginal1(p: number): number {
@@ -214,26 +285,84 @@ export class PreparedSkymap {
   }
 
   /**
-   * p_h_c = (1 − 1/fb) + (1/fb) ∫ P_gw ⟨e^{-n̄}⟩ over every pixel, except that pixels holding
-   * less than 1e-9 of the largest pixel probability take ⟨e^{-n̄}⟩ = 1 (together they hold a
-   * negligible share of the probability; this keeps NSIDE 1024 maps fast).
+   * p_h_c = (1 − 1/fb) + (1/fb) Σ P_gw ⟨e^{-n̄}⟩. Two economies keep NSIDE 1024 maps fast, both
+   * negligible next to the (1/fb)·⟨1 − e^{-n̄}⟩ ≲ 1e-2 correction they affect: the faintest pixels,
+   * together holding < 1e-7 of the probability, take ⟨e^{-n̄}⟩ = 1; pixels finer than order 7 are
+   * merged into their order-7 parent (0.46°) with mass-weighted distance parameters.
    */
   pHc(): number {
     if (this.pHcCache !== undefined) return this.pHcCache;
-    const n = this.index.size;
+    const idx = this.index;
+    const sky = idx.skymap;
+    const n = idx.size;
+    const mass = new Float64Array(n);
     let peak = 0;
-    for (let p = 0; p < n; p++) peak = Math.max(peak, this.density(p) * (this.index.area[p] as number));
-    const cut = peak * 1e-9;
+    for (let p = 0; p < n; p++) {
+      const m = this.density(p) * idx.area(p);
+      mass[p] = m;
+      if (m > peak) peak = m;
+    }
+    // Histogram of log10(mass/peak) in 0.1-dex bins to find the cut below which < 1e-7 lies.
+    const BINS = 400;
+    const hist = new Float64Array(BINS);
+    for (let p = 0; p < n; p++) {
+      const m = mass[p] as number;
+      if (!(m > 0)) continue;
+      const bin = Math.min(BINS - 1, Math.floor(-Math.log10(m / peak) * 10));
+      hist[bin] = (hist[bin] as number) + m;
+    }
+    let skipped = 0;
+    let cutBin = BINS;
+    for (let b = BINS - 1; b >= 0; b--) {
+      if (skipped + (hist[b] as number) > 1e-7) break;
+      skipped += hist[b] as number;
+      cutBin = b;
+    }
+    const cut = cutBin >= BINS ? 0 : peak * 10 ** (-cutBin / 10);
+    const parents = orderToNpix(PHC_MERGE_ORDER);
+    const aggMass = new Float64Array(parents);
+    const aggMu = new Float64Array(parents);
+    const aggSd = new Float64Array(parents);
+    const aggPrior = new Float64Array(parents);
+    const out = new Float64Array(3);
     let integral = 0;
     for (let p = 0; p < n; p++) {
-      const mass = this.density(p) * (this.index.area[p] as number);
-      if (!(mass > 0)) continue;
-      if (mass < cut) {
-        integral += mass;
+      const m = mass[p] as number;
+      if (!(m > 0)) continue;
+      if (m < cut) {
+        integral += m;
         continue;
       }
-      this.ensureMarginals(p);
-      integral += mass * (this.m0[p] as number);
+      const order = sky.order[p] as number;
+      if (order <= PHC_MERGE_ORDER) {
+        this.marginals(p, this.model.countFactorOfBand(this.bandOf(p)), out);
+        integral += m * (out[0] as number);
+        continue;
+      }
+      const parent = Math.floor((sky.ipix[p] as number) / 4 ** (order - PHC_MERGE_ORDER));
+      const mu = sky.distMu?.[p] ?? NaN;
+      const sd = sky.distSigma?.[p] ?? NaN;
+      if (Number.isFinite(mu) && Number.isFinite(sd) && sd > 0 && mu + 5 * sd > 0) {
+        aggMass[parent] = (aggMass[parent] as number) + m;
+        aggMu[parent] = (aggMu[parent] as number) + m * mu;
+        aggSd[parent] = (aggSd[parent] as number) + m * sd;
+      } else {
+        aggPrior[parent] = (aggPrior[parent] as number) + m;
+      }
+    }
+    for (let parent = 0; parent < parents; parent++) {
+      const m = aggMass[parent] as number;
+      const prior = aggPrior[parent] as number;
+      if (!(m > 0) && !(prior > 0)) continue;
+      const g = this.model.countFactorOfBand(this.model.aeffBandOfSinDec(pix2vec(PHC_MERGE_ORDER, parent, 'NESTED')[2]));
+      if (m > 0) {
+        this.marginalsFor((aggMu[parent] as number) / m, (aggSd[parent] as number) / m, g, out);
+        integral += m * (out[0] as number);
+      }
+      if (prior > 0) {
+        this.marginalsFor(NaN, NaN, g, out);
+        integral += prior * (out[0] as number);
+      }
     }
     const fb = this.params.fb;
     this.pHcCache = 1 - 1 / fb + Math.min(1, integral) / fb;
@@ -279,7 +408,7 @@ function psfPixelIntegrals(
     const m = refineLevels(order, sigmaMin);
     let weight = 0;
     if (m === 0) {
-      let f = idx.area[p] as number;
+      let f = idx.area(p);
       for (const c of centres) {
         const cos = c.v[0] * (idx.vx[p] as number) + c.v[1] * (idx.vy[p] as number) + c.v[2] * (idx.vz[p] as number);
         f *= psfDensity(c.kappa, cos);

@@ -4,6 +4,8 @@ export * as vetoes from './vetoes.js';
 export * as skymap from './skymap/index.js';
 export * as healpix from './healpix/index.js';
 export * as significance from './significance/index.js';
+export * as icecube from './icecube/index.js';
+export * as messengers from './fermi/index.js';
 export * as fits from './fits/index.js';
 export * as gracedb from './gracedb/index.js';
 export * as alerts from './alerts/index.js';

@@ -144,3 +144,6 @@ export async function generateFermiGrbs(ctx: GenerateContext): Promise<void> {
   const grbs = grbsInWindow(parseFermiCatalog(await readCatalog(location, ctx.signal), location), gwGps);
   await writeFile(ctx.outputPath, `${JSON.stringify(grbs, null, 2)}\n`);
 }
+
+export { validateZtfTriggerList, ZTF_PLOT_SIGMA_DEG } from './ztf.js';
+export type { ZtfTrigger } from './ztf.js';

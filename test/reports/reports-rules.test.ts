@@ -64,11 +64,8 @@ beforeAll(async () => {
 
 describe('the six CoincScatter rules', () => {
   it('read the real inputs and write PNGs and PDFs with their layers', async () => {
-    for (const name of ['CoincScatterI3LvcPng', 'CoincScatterZtfLVCPng', 'CoincScatterZtfI3LvcPng'] as const) {
-      const png = await once(name);
-      const pixels = await decodePng(png);
-      expect(pixels.width, name).toBeGreaterThanOrEqual(1600);
-    }
+    // The other two PNG rules share this code path; cli-reports.test.ts renders all six.
+    expect((await decodePng(await once('CoincScatterI3LvcPng'))).width).toBeGreaterThanOrEqual(1600);
     const texts: Record<string, string> = {};
     for (const name of ['CoincScatterI3LvcPdf', 'CoincScatterZtfLVCPdf', 'CoincScatterZtfI3LvcPdf'] as const) {
       texts[name] = await pdfText(await once(name));

@@ -65,6 +65,8 @@ export interface SignificanceResult {
   readonly combinedOddsSum: number;
   /** One odds ratio for the whole list: (Σ p_h_s1 + Σ_pairs p_h_s2) / (p_h_c + p_h_0). */
   readonly combinedOdds: number;
+  /** Its numerator, Σ p_h_s1 + Σ_pairs p_h_s2. */
+  readonly combinedSignal: number;
   readonly p_h_c: number;
   readonly p_h_0: number;
   readonly skymapProbability: number;
@@ -548,6 +550,7 @@ export function computeOdds(prep: PreparedSkymap, neutrinos: readonly Significan
     neutrinos: terms,
     combinedOddsSum: terms.reduce((a, t) => a + t.odds_ratio, 0),
     combinedOdds: clean((sumS1 + clean(pairSum)) / denominator),
+    combinedSignal: sumS1 + clean(pairSum),
     p_h_c: pHc,
     p_h_0: pH0,
     skymapProbability: prep.totalProbability,

@@ -95,6 +95,14 @@ describe('CoincSignificanceI3Lvc / SubthresholdI3Lvc rules', () => {
     expect(doc.complete).toBe(false);
     expect(doc.partial_result).toMatch(/PARTIAL RESULT/);
   });
+  it('a certainly terrestrial GW gives zero odds but still ranks the neutrinos', async () => {
+    const { ctx, out } = await setup({ table: table(), pAstro: { BNS: 0, NSBH: 0, BBH: 0, Terrestrial: 1 } });
+    await significanceGenerator('subthreshold')(ctx);
+    const c = JSON.parse(await readFile(out, 'utf8')).outputs.neutrino_gw_combined;
+    expect(c.odds_ratio).toBeLessThan(1e-300);
+    expect(c.p_value).toBeGreaterThanOrEqual(0);
+    expect(c.p_value).toBeLessThanOrEqual(1);
+  });
   it('fails clearly on bad inputs', async () => {
     const bad = await setup({ instruments: '' });
     await expect(significanceGenerator('significant')(bad.ctx)).rejects.toThrow(/lvc_gracedb_event_data\.json: "instruments" must name the detectors/);

@@ -174,14 +174,14 @@ export function significanceDocument(
   };
 }
 
-/** The same terms with p_h_0 = 0 (what the background trials rank). */
+/** The same terms with p_h_0 = 0 (what the background trials rank), from the hypothesis terms. */
 function computeOddsNoP0(r: SignificanceResult): SignificanceResult {
-  const scale = (r.p_h_c + r.p_h_0) / r.p_h_c;
+  const neutrinos = r.neutrinos.map((t) => ({ ...t, odds_ratio: (t.p_h_s1 + t.p_h_s2) / r.p_h_c, p_h_0: 0 }));
   return {
     ...r,
-    neutrinos: r.neutrinos.map((t) => ({ ...t, odds_ratio: t.odds_ratio * scale, p_h_0: 0 })),
-    combinedOddsSum: r.combinedOddsSum * scale,
-    combinedOdds: r.combinedOdds * scale,
+    neutrinos,
+    combinedOddsSum: neutrinos.reduce((a, t) => a + t.odds_ratio, 0),
+    combinedOdds: r.combinedSignal / r.p_h_c,
     p_h_0: 0,
   };
 }

@@ -100,6 +100,12 @@ describe('HEALPix self-consistency', () => {
     }
   });
 
+  it('the NSIDE 1024 nest→ring table agrees with nest2ring', () => {
+    const table = nestToRingTable(10);
+    for (let nest = 0; nest < table.length; nest += 997) expect(table[nest]).toBe(nest2ring(10, nest));
+    expect(table[table.length - 1]).toBe(nest2ring(10, table.length - 1));
+  });
+
   it('handles the poles, phi wrap-around and the pixel area', () => {
     expect(ang2pix(4, 0, 0)).toBe(ang2pix(4, 1e-12, 0));
     expect(ang2pix(4, Math.PI, 0, 'RING')).toBe(orderToNpix(4) - 4);

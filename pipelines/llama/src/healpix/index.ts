@@ -208,16 +208,44 @@ export function ring2nest(order: number, pix: number): number {
  */
 export function nestToRingTable(order: number): Uint32Array | Float64Array {
   checkOrder(order);
-  const npix = orderToNpix(order);
-  const table = npix < TWO_32 ? new Uint32Array(npix) : new Float64Array(npix);
   const nside = 2 ** order;
   const npface = nside * nside;
-  const xyf: Xyf = { x: 0, y: 0, face: 0 };
+  const npix = 12 * npface;
+  const ncap = 2 * nside * (nside - 1);
+  const nl4 = 4 * nside;
+  const table = npix < TWO_32 ? new Uint32Array(npix) : new Float64Array(npix);
+  // Loop over (face, y, x) with the interleaved bits tabulated: xyf2ring inlined, no decoding.
+  const spreadOf = new Float64Array(nside);
+  for (let v = 0; v < nside; v++) spreadOf[v] = spread(v);
   for (let face = 0; face < 12; face++) {
-    const base = face * npface;
-    for (let p = 0; p < npface; p++) {
-      nest2xyf(order, base + p, xyf);
-      table[base + p] = xyf2ring(order, xyf.x, xyf.y, face);
+    const faceBase = face * npface;
+    const jrBase = JRLL[face]! * nside - 1;
+    const jpFace = JPLL[face]!;
+    for (let y = 0; y < nside; y++) {
+      const yBits = faceBase + 2 * spreadOf[y]!;
+      for (let x = 0; x < nside; x++) {
+        const jr = jrBase - x - y;
+        let nr: number;
+        let nBefore: number;
+        let kshift: number;
+        if (jr < nside) {
+          nr = jr;
+          nBefore = 2 * nr * (nr - 1);
+          kshift = 0;
+        } else if (jr > 3 * nside) {
+          nr = nl4 - jr;
+          nBefore = npix - 2 * (nr + 1) * nr;
+          kshift = 0;
+        } else {
+          nr = nside;
+          nBefore = ncap + (jr - nside) * nl4;
+          kshift = (jr - nside) & 1;
+        }
+        let jp = Math.trunc((jpFace * nr + x - y + 1 + kshift) / 2);
+        if (jp > nl4) jp -= nl4;
+        else if (jp < 1) jp += nl4;
+        table[yBits + spreadOf[x]!] = nBefore + jp - 1;
+      }
     }
   }
   return table;

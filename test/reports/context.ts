@@ -1,9 +1,21 @@
 /** Helpers to call a rule's generate function directly on a temporary event directory. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { FLAG_PRESETS, type Flags, type GenerateContext, type Rule } from '@llama/core';
+
+/** Temporary directories of this test file, removed after its tests (vitest isolates files). */
+const temporaries: string[] = [];
+afterAll(() => {
+  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function temporary(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporaries.push(dir);
+  return dir;
+}
 
 export interface LogLine {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
@@ -23,7 +35,7 @@ export interface TempEvent {
 /** A run directory with one event directory, a git repository (as every LLAMA event directory is). */
 export function makeEvent(eventId = 'S250101ab', options: { git?: boolean } = {}): TempEvent {
   // The prefix must not contain "test", "scratch", "manual" or "injection": those words veto uploads.
-  const runDir = mkdtempSync(join(tmpdir(), 'llama-reports-'));
+  const runDir = temporary('llama-reports-');
   const eventDir = join(runDir, eventId);
   mkdirSync(eventDir);
   const git = (...args: string[]) =>
@@ -63,7 +75,7 @@ export function contextFor(
   event: TempEvent,
   options: { env?: Record<string, string | undefined>; flags?: Flags; inputs?: Record<string, string>; signal?: AbortSignal; now?: Date } = {},
 ): RunResult {
-  const workDir = mkdtempSync(join(tmpdir(), 'llama-work-'));
+  const workDir = temporary('llama-work-');
   const outputPath = join(workDir, rule.filename);
   const logs: LogLine[] = [];
   const log = (level: LogLine['level']) => (message: string, fields?: Record<string, unknown>) => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { describeSlackError, redactSecrets } from './client.js';
 import { parseChannels, slackSettings } from './config.js';
 import { fileVersion, filenameForDownload, UNVERSIONED } from './versioned-filename.js';
@@ -10,7 +10,7 @@ import { fileVersion, filenameForDownload, UNVERSIONED } from './versioned-filen
 describe('filename_for_download', () => {
   it('counts the commits touching the file and names the newest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'llama-versions-'));
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const git = (...args: string[]) =>
       execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' } });
     expect(await fileVersion(dir, 'skymap_info.json')).toEqual(UNVERSIONED);

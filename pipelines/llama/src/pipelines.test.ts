@@ -20,6 +20,10 @@ describe('named pipelines (3.5.1 §2)', () => {
     expect(DEFAULT_PIPELINE.rules.get('RctSlkI3CoincSummaryI3LvcPdf')?.filename).toBe('rct_slk_i3_summary_lvc-I3.pdf.json');
     expect(DEFAULT_PIPELINE.rules.get('RctSlkLmaSkymapInfo')?.inputs.map((r) => r.name)).toEqual(['SkymapInfo']);
   });
+  it('announces retractions even though a retraction vetoes its event', () => {
+    const running = [...DEFAULT_PIPELINE.rules.values()].filter((r) => r.runsWhenEventVetoed).map((r) => r.name);
+    expect(running).toEqual(['RctSlkLmaLvcRetractionXml']);
+  });
   it('orders inputs before their users', () => {
     const position = new Map(DEFAULT_PIPELINE.order.map((n, i) => [n, i]));
     for (const rule of DEFAULT_PIPELINE.rules.values()) {

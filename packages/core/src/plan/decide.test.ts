@@ -32,6 +32,10 @@ describe('decideStep: every reason', () => {
     expect(decideStep(rule, { ...fresh, rider: { kind: 'none' }, intent: { expiresAt: 2_000_000, pid: 99999999, ownerAlive: false, ours: false } }, [input()], ctx).reason.kind).toBe('interrupted'));
   it('corrupt rider: regenerate', () => expect(decideStep(rule, { ...fresh, rider: { kind: 'invalid', problem: 'x' } }, [input()], ctx).reason.kind).toBe('rider-invalid'));
   it('vetoed event', () => expect(decideStep(rule, fresh, [input()], { ...ctx, flags: { ...flags, VETOED: 'true' } })).toMatchObject({ action: 'skip', reason: { kind: 'vetoed' } }));
+  it('a rule that announces a retraction still runs in a vetoed event', () => {
+    const announce = defineRule({ name: 'Announce', filename: 'a', runsWhenEventVetoed: true, generate: async () => undefined });
+    expect(decideStep(announce, { ...fresh, output: { exists: false } }, [], { ...ctx, flags: { ...flags, VETOED: 'true' } }).reason.kind).toBe('missing');
+  });
   it('veto function', () => {
     const vetoed = defineRule({ name: 'V', filename: 'v', generate: async () => undefined, vetoes: [{ name: 'upload_flag_false', check: ({ flags: f }) => (f['UPLOAD'] === 'false' ? 'no uploads' : false) }] });
     expect(decideStep(vetoed, fresh, [], ctx)).toMatchObject({ action: 'skip', reason: { kind: 'vetoed', veto: 'upload_flag_false', message: 'no uploads' } });

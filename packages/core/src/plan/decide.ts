@@ -40,7 +40,7 @@ export function decideStep(rule: Rule, state: RuleState, inputs: readonly InputS
   if (rule.externallyTriggered) {
     return exists ? { rule: name, action: 'fresh', reason: { kind: 'triggered' } } : { rule: name, action: 'skip', reason: { kind: 'awaits-trigger' } };
   }
-  if (ctx.flags['VETOED'] === 'true') {
+  if (ctx.flags['VETOED'] === 'true' && !rule.runsWhenEventVetoed) {
     return { rule: name, action: 'skip', reason: { kind: 'vetoed', veto: 'VETOED', message: 'the event is vetoed (flag VETOED=true)' } };
   }
   if (ctx.flags['MANUAL'] === 'true' && !ctx.allowManual) return { rule: name, action: 'skip', reason: { kind: 'manual' } };

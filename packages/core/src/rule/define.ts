@@ -26,6 +26,7 @@ export function defineRule(def: RuleDefinition): Rule {
     generateOnce: def.generateOnce ?? false,
     externallyTriggered: external,
     vetoes: Object.freeze([...(def.vetoes ?? [])]),
+    runsWhenEventVetoed: def.runsWhenEventVetoed ?? false,
     cooldown: Object.freeze({ ...DEFAULT_COOLDOWN, ...def.cooldown }),
     pool: def.pool,
     generate: def.generate ?? externallyTriggered,

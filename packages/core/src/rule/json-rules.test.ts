@@ -138,6 +138,34 @@ describe('command rules in a pass', () => {
     expect(existsSync(join(event.eventDir, 'bad.dat'))).toBe(false);
   });
 
+  it('runs awkward commands and many concurrent jobs the same through the shell helper and with direct spawns', async () => {
+    const awkward = `printf '%s\\n' "it's \\"quoted\\"" '$HOME stays literal' > out.txt
+cat raw.dat >> out.txt; echo "$LLAMA_EVENT_ID" >> out.txt; exit 0`;
+    const pipeline = load({
+      name: 'awkward',
+      rules: [
+        { name: 'raw', output: 'raw.dat', external: true },
+        { name: 'out', output: 'out.txt', inputs: ['raw'], command: awkward },
+        { name: 'fails', output: 'fails.txt', inputs: ['raw'], command: "echo \"it's broken\" >&2; exit 7" },
+        { name: 'after', output: 'after.txt', inputs: ['out'], command: 'cksum out.txt > after.txt' },
+      ],
+    });
+    const results: string[][] = [];
+    for (const helper of ['on', 'off']) {
+      const run = tempRun();
+      const events = Array.from({ length: 12 }, (_, i) => makeEvent(run, `E${i}`, { 'raw.dat': `event ${i}\n` }));
+      const result = await pass(pipeline, events, { env: { ...process.env, LLAMA_SHELL_HELPER: helper } });
+      expect(result.ran.filter((r) => r === 'out')).toHaveLength(12);
+      expect(result.ran.filter((r) => r === 'after')).toHaveLength(12);
+      const failures = result.log.filter((e) => e.type === 'step-failed') as { error: string }[];
+      expect(failures).toHaveLength(12);
+      for (const f of failures) expect(f.error).toMatch(/command exited with code 7; stderr ends with:\nit's broken$/);
+      results.push(events.map((e) => readFileSync(join(e.eventDir, 'out.txt'), 'utf8')));
+    }
+    expect(results[0]?.[3]).toBe('it\'s "quoted"\n$HOME stays literal\nevent 3\nE3\n');
+    expect(results[0]).toEqual(results[1]);
+  });
+
   it('kills the whole process group when the rule times out', async () => {
     const run = tempRun();
     const pidFile = join(run, 'child.pid');

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { GenerationError, err, ok, type Diagnostic, type Result } from '../errors.js';
@@ -21,6 +21,10 @@ import type { GenerateContext, Rule } from './types.js';
  * `sh -c COMMAND` in the rule's private work directory, where every input is a read-only
  * snapshot under its own filename and the output must be written under its filename.
  * The command text is part of the rule's version, so editing a command rebuilds its outputs.
+ * Commands see LLAMA_RULE, LLAMA_OUTPUT, LLAMA_EVENT_ID, LLAMA_EVENT_DIR, LLAMA_SPEC_DIR (the
+ * spec file's directory) and LLAMA_PID besides the engine's environment. They run under a
+ * reused helper shell (cheaper than a Node spawn per job); LLAMA_SHELL_HELPER=off spawns each
+ * command directly instead.
  */
 export interface JsonRuleSpec {
   readonly name: string;
@@ -83,22 +87,29 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Run `sh -c command` for one generation; rejects with a GenerationError on failure or abort. */
-export function runCommandRule(ctx: GenerateContext, command: string, outputFilename: string, specDir: string): Promise<void> {
+function commandEnv(ctx: GenerateContext, outputFilename: string, specDir: string): Record<string, string> {
+  return {
+    LLAMA_RULE: ctx.rule,
+    LLAMA_OUTPUT: outputFilename,
+    LLAMA_EVENT_ID: ctx.event.eventId,
+    LLAMA_EVENT_DIR: ctx.event.eventDir,
+    LLAMA_SPEC_DIR: specDir,
+    /** The llama process that runs the generation (commands run under a helper shell). */
+    LLAMA_PID: String(process.pid),
+  };
+}
+
+function failure(where: string, code: number | null, signal: string | null, tail: string): GenerationError {
+  const how = signal === null ? `exited with code ${code ?? '?'}` : `was killed by ${signal}`;
+  return new GenerationError(`${where}: command ${how}${tail === '' ? ' (no stderr)' : `; stderr ends with:\n${tail}`}`);
+}
+
+/** `sh -c command` spawned by Node itself (used when no shell helper can take the job). */
+function spawnDirect(ctx: GenerateContext, command: string, outputFilename: string, specDir: string, where: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    if (ctx.signal.aborted) {
-      reject(ctx.signal.reason);
-      return;
-    }
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(ctx.env)) if (value !== undefined) env[key] = value;
-    Object.assign(env, {
-      LLAMA_RULE: ctx.rule,
-      LLAMA_OUTPUT: outputFilename,
-      LLAMA_EVENT_ID: ctx.event.eventId,
-      LLAMA_EVENT_DIR: ctx.event.eventDir,
-      LLAMA_SPEC_DIR: specDir,
-    });
+    Object.assign(env, commandEnv(ctx, outputFilename, specDir));
     // A process group of its own, so an abort kills the shell and everything it started.
     const child = spawn('sh', ['-c', command], { cwd: ctx.workDir, env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     const stderr = new Tail();
@@ -111,7 +122,6 @@ export function runCommandRule(ctx: GenerateContext, command: string, outputFile
       killTimer.unref();
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    const where = `rule ${ctx.rule} (${outputFilename}) of event ${ctx.event.eventId}`;
     child.on('error', (error) => {
       ctx.signal.removeEventListener('abort', onAbort);
       reject(new GenerationError(`${where}: cannot start sh: ${error.message}`, { cause: error }));
@@ -119,19 +129,189 @@ export function runCommandRule(ctx: GenerateContext, command: string, outputFile
     child.on('close', (code, signal) => {
       ctx.signal.removeEventListener('abort', onAbort);
       if (killTimer !== undefined) clearTimeout(killTimer);
-      if (ctx.signal.aborted) {
-        reject(ctx.signal.reason);
-        return;
-      }
-      if (code === 0) {
-        resolvePromise();
-        return;
-      }
-      const how = signal === null ? `exited with code ${code ?? '?'}` : `was killed by ${signal}`;
-      const tail = stderr.lines();
-      reject(new GenerationError(`${where}: command ${how}${tail === '' ? ' (no stderr)' : `; stderr ends with:\n${tail}`}`));
+      if (ctx.signal.aborted) reject(ctx.signal.reason);
+      else if (code === 0) resolvePromise();
+      else reject(failure(where, code, signal, stderr.lines()));
     });
   });
+}
+
+const sq = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
+const END_MARK = '\u001eLLAMA-JOB-END';
+
+/**
+ * A long-lived `sh` that runs one command rule at a time. Node's spawn forks the whole engine
+ * process on its main thread (about 3 ms each on the project machine, the largest cost of a
+ * cold build); a small shell forks in a fraction of that, and off our thread. Each job runs in
+ * a subshell, so `exit` in a command ends only the job. The helper has a process group of its
+ * own: aborting a job kills the group (the helper too) and the helper is replaced.
+ */
+class ShellHelper {
+  readonly #child: ChildProcess;
+  #busy: { resolve: (r: { code: number }) => void; reject: (e: Error) => void; stderr: Tail; code?: number; ended: boolean } | undefined;
+  #stdoutBuffer = '';
+  #stderrBuffer = '';
+  dead = false;
+
+  constructor(env: Record<string, string>) {
+    this.#child = spawn('sh', ['-s'], { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.#child.on('error', () => this.#die(new Error('cannot start the sh helper')));
+    this.#child.on('exit', () => this.#die(new Error('the sh helper exited')));
+    this.#child.stdin?.on('error', () => this.#die(new Error('the sh helper closed its input')));
+    this.#child.stdout?.on('data', (chunk: Buffer) => {
+      this.#stdoutBuffer += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = this.#stdoutBuffer.indexOf('\n')) >= 0) {
+        const line = this.#stdoutBuffer.slice(0, nl);
+        this.#stdoutBuffer = this.#stdoutBuffer.slice(nl + 1);
+        const m = /^D (\d+)$/.exec(line);
+        if (m !== null && this.#busy !== undefined) {
+          this.#busy.code = Number(m[1]);
+          this.#settle();
+        }
+      }
+    });
+    this.#child.stderr?.on('data', (chunk: Buffer) => {
+      this.#stderrBuffer += chunk.toString('utf8');
+      const at = this.#stderrBuffer.indexOf(END_MARK);
+      if (at < 0) {
+        // keep a possible partial marker at the end
+        const keep = this.#stderrBuffer.slice(-END_MARK.length);
+        this.#busy?.stderr.push(Buffer.from(this.#stderrBuffer.slice(0, -END_MARK.length || undefined)));
+        this.#stderrBuffer = keep;
+        return;
+      }
+      this.#busy?.stderr.push(Buffer.from(this.#stderrBuffer.slice(0, at)));
+      this.#stderrBuffer = this.#stderrBuffer.slice(at + END_MARK.length).replace(/^\n/, '');
+      if (this.#busy !== undefined) {
+        this.#busy.ended = true;
+        this.#settle();
+      }
+    });
+    this.#idle();
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Idle helpers must not keep the process alive. */
+  #idle(): void {
+    this.#child.unref();
+    for (const s of [this.#child.stdin, this.#child.stdout, this.#child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+  }
+
+  #active(): void {
+    this.#child.ref();
+    for (const s of [this.#child.stdin, this.#child.stdout, this.#child.stderr]) (s as unknown as { ref?: () => void } | null)?.ref?.();
+  }
+
+  #settle(): void {
+    const job = this.#busy;
+    if (job === undefined || job.code === undefined || !job.ended) return;
+    this.#busy = undefined;
+    this.#idle();
+    job.resolve({ code: job.code });
+  }
+
+  #die(error: Error): void {
+    if (this.dead) return;
+    this.dead = true;
+    const job = this.#busy;
+    this.#busy = undefined;
+    job?.reject(error);
+  }
+
+  run(workDir: string, vars: Record<string, string>, command: string, stderr: Tail): Promise<{ code: number }> {
+    return new Promise((resolvePromise, reject) => {
+      this.#busy = { resolve: resolvePromise, reject, stderr, ended: false };
+      this.#active();
+      const exports = Object.entries(vars).map(([k, v]) => `${k}=${sq(v)}`).join(' ');
+      const script = `( cd -- ${sq(workDir)} || exit 127; export ${exports}; exec sh -c ${sq(command)} ) </dev/null >/dev/null & wait $!; echo "D $?"; printf '${END_MARK}\\n' >&2\n`;
+      this.#child.stdin?.write(script);
+    });
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.#child.pid !== undefined) killGroup(this.#child.pid, signal);
+  }
+
+  /** Let the helper finish and be reaped (so its jobs' CPU time is accounted to us). */
+  close(): void {
+    if (this.dead) return;
+    this.#child.ref();
+    this.#child.stdin?.end();
+  }
+}
+
+const liveHelpers = new Set<ShellHelper>();
+let exitHookInstalled = false;
+
+/**
+ * When nothing else is left to do, close the idle helpers and wait for them, instead of
+ * leaving them to exit after us: then `time llama run …` counts their work.
+ */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('beforeExit', () => {
+    for (const helper of liveHelpers) helper.close();
+    liveHelpers.clear();
+  });
+}
+
+/** Idle helpers, per environment object (a helper runs every job with the environment it started with). */
+const idleHelpers = new WeakMap<object, ShellHelper[]>();
+
+async function runInHelper(ctx: GenerateContext, command: string, outputFilename: string, specDir: string, where: string): Promise<void> {
+  const pool = idleHelpers.get(ctx.env) ?? [];
+  idleHelpers.set(ctx.env, pool);
+  let helper = pool.pop();
+  while (helper?.dead === true) helper = pool.pop();
+  if (helper === undefined) {
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(ctx.env)) if (value !== undefined) env[key] = value;
+    helper = new ShellHelper(env);
+    liveHelpers.add(helper);
+    installExitHook();
+  }
+  const stderr = new Tail();
+  const current = helper;
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    current.kill('SIGTERM');
+    killTimer = setTimeout(() => current.kill('SIGKILL'), KILL_GRACE_MS);
+    killTimer.unref();
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const { code } = await current.run(ctx.workDir, commandEnv(ctx, outputFilename, specDir), command, stderr);
+    if (code !== 0) throw failure(where, code, code > 128 ? `signal ${code - 128}` : null, stderr.lines());
+  } catch (error) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (error instanceof GenerationError) throw error;
+    throw new GenerationError(`${where}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    if (killTimer !== undefined) clearTimeout(killTimer);
+    if (!current.dead && !ctx.signal.aborted) pool.push(current);
+    else {
+      current.kill('SIGKILL');
+      liveHelpers.delete(current);
+    }
+  }
+}
+
+/** Run `sh -c command` for one generation; rejects with a GenerationError on failure or abort. */
+export async function runCommandRule(ctx: GenerateContext, command: string, outputFilename: string, specDir: string): Promise<void> {
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  const where = `rule ${ctx.rule} (${outputFilename}) of event ${ctx.event.eventId}`;
+  const fields = [command, ctx.workDir, ...Object.values(commandEnv(ctx, outputFilename, specDir))];
+  // NUL bytes cannot pass through a shell script; LLAMA_SHELL_HELPER=off opts out entirely.
+  if (ctx.env['LLAMA_SHELL_HELPER'] === 'off' || fields.some((f) => f.includes('\u0000'))) {
+    return spawnDirect(ctx, command, outputFilename, specDir, where);
+  }
+  return runInHelper(ctx, command, outputFilename, specDir, where);
 }
 
 /** Check the shape of one rule entry; returns the problems found (all of them). */

@@ -28,6 +28,8 @@ function receipt(org: SlackOrganisation, uploaded: Rule): Rule {
     // 3.5.1: DEPENDENCIES (UPLOAD, SkymapInfo), SkymapInfo added if absent.
     inputs: uploaded === SkymapInfo ? [SkymapInfo] : [uploaded, SkymapInfo],
     vetoes: org === 'i3' ? ICECUBE_UPLOAD_VETOES : UPLOAD_VETOES,
+    // A retraction vetoes its event (VETOED=true); announcing the retraction must still happen.
+    runsWhenEventVetoed: uploaded === LvcRetractionXml,
     pool: { name: 'slack', concurrency: 2 },
     // Room for bounded Retry-After waits and retries (slack/config.ts); aborting cancels them.
     timeoutSeconds: 300,

@@ -10,7 +10,7 @@ import { checkRiders, hasStackTrace, llama, makeEvent, sandbox, startLlama, writ
  */
 function loggedRules(): SpecRule[] {
   const logged = (body: string): string =>
-    `echo "$LLAMA_EVENT_ID $LLAMA_RULE start $(date +%s%N) $PPID" >> "$FAULT_LOG"; sleep 0.8; ${body}; echo "$LLAMA_EVENT_ID $LLAMA_RULE end $(date +%s%N) $PPID" >> "$FAULT_LOG"`;
+    `echo "$LLAMA_EVENT_ID $LLAMA_RULE start $(date +%s%N) $LLAMA_PID" >> "$FAULT_LOG"; sleep 0.8; ${body}; echo "$LLAMA_EVENT_ID $LLAMA_RULE end $(date +%s%N) $LLAMA_PID" >> "$FAULT_LOG"`;
   const fanOut = Array.from({ length: 8 }, (_, i): SpecRule => ({ name: `s${i}`, output: `s${i}.txt`, inputs: ['raw'], command: logged(`{ echo s${i}; cat raw.dat; } > s${i}.txt`) }));
   return [
     { name: 'raw', output: 'raw.dat', external: true },

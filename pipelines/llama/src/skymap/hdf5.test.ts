@@ -30,6 +30,17 @@ describe('HDF5 skymap', () => {
     expect(b.distance!.mean).toBeCloseTo(a.distance!.mean, 9);
   });
 
+  it('writes rows in blocks (as for NSIDE 2048 maps) with the same result', async () => {
+    const original = await readSkymapFits(fixture('MS260101a.fits'));
+    const whole = join(dir, 'whole.hdf5');
+    const blocks = join(dir, 'blocks.hdf5');
+    await writeSkymapHdf5(original, whole);
+    await writeSkymapHdf5(original, blocks, { blockValues: 1 });
+    const [a, b] = await Promise.all([readSkymapHdf5(whole), readSkymapHdf5(blocks)]);
+    expect(b.probDensity).toEqual(a.probDensity);
+    expect(b.distNorm).toEqual(original.distNorm);
+  });
+
   it('writes the 3.5.1 datasets: skymaps/pixels (N_maps × N_pix, NESTED PROB first), nest, descriptions', async () => {
     const skymap = await readSkymapFits(fixture('MS260103c.multiorder.fits'));
     const path = join(dir, 'layout.hdf5');

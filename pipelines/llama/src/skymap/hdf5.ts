@@ -33,6 +33,8 @@ export const HDF5_LAYOUT = 'llama-skymap-hdf5/1';
 /** Finest order of the flat `pixels` rows written for multi-order maps (NSIDE 1024). */
 export const FLAT_ORDER_CAP = 10;
 const CHUNK = 1 << 16;
+/** Values copied through the wasm heap at a time when writing or reading `pixels` (32 MB). */
+const BLOCK_VALUES = 1 << 22;
 /**
  * gzip level of the datasets. h5wasm's deflate runs in wasm at roughly 40 MB/s: level 1 writes a
  * multi-order map flattened to order 10 in about a third less time than 4, files ~35% larger.
@@ -62,8 +64,9 @@ const COLUMN_UNITS = { PROB: 'pix-1', DISTMU: 'Mpc', DISTSIGMA: 'Mpc', DISTNORM:
 type MapName = keyof typeof COLUMN_UNITS;
 
 /** Write the skymap to `path` (overwritten). On failure the partial file is removed. */
-export async function writeSkymapHdf5(skymap: Skymap, path: string, options: { gzipLevel?: number } = {}): Promise<void> {
+export async function writeSkymapHdf5(skymap: Skymap, path: string, options: { gzipLevel?: number; blockValues?: number } = {}): Promise<void> {
   const gzipLevel = options.gzipLevel ?? DEFAULT_GZIP_LEVEL;
+  const blockValues = options.blockValues ?? BLOCK_VALUES;
   const lib = await h5();
   const flatSource = isFlat(skymap);
   const order = flatSource ? skymap.meta.maxOrder : Math.min(skymap.meta.maxOrder, FLAT_ORDER_CAP);
@@ -82,20 +85,26 @@ export async function writeSkymapHdf5(skymap: Skymap, path: string, options: { g
     group.create_attribute('ordering', skymap.meta.ordering);
     group.create_attribute('order', order, null, '<i');
     group.create_attribute('header', JSON.stringify(skymap.meta.header));
-    // Row by row into a resizable dataset, so the wasm heap never holds every map at once.
+    // Block by block into a resizable dataset, so the wasm heap never holds a whole map (an
+    // NSIDE 2048 row alone is 400 MB).
     const chunk = Math.min(npix, CHUNK);
+    const block = Math.max(chunk, Math.floor(blockValues / chunk) * chunk);
+    const first = Math.min(npix, block);
     const pixels = group.create_dataset({
       name: 'pixels',
-      data: rows[0]![1],
-      shape: [1, npix],
+      data: rows[0]![1].subarray(0, first),
+      shape: [1, first],
       maxshape: [null, npix],
       dtype: '<d',
       chunks: [1, chunk],
       compression: gzipLevel,
     });
-    for (let r = 1; r < rows.length; r++) {
-      pixels.resize([r + 1, npix]);
-      pixels.write_slice([[r, r + 1], [0, npix]], rows[r]![1]);
+    pixels.resize([rows.length, npix]);
+    for (let r = 0; r < rows.length; r++) {
+      for (let start = r === 0 ? first : 0; start < npix; start += block) {
+        const end = Math.min(npix, start + block);
+        pixels.write_slice([[r, r + 1], [start, end]], rows[r]![1].subarray(start, end));
+      }
     }
     group.create_dataset({ name: 'nest', data: new Int8Array(rows.length).fill(1), dtype: '<b' });
     group.create_dataset({ name: 'descriptions', data: rows.map(([name]) => `${name} [${COLUMN_UNITS[name]}]`) });
@@ -148,7 +157,7 @@ async function checkHdf5Signature(path: string): Promise<void> {
   throw new SkymapHdf5Error(path, 'is not a readable HDF5 file (no HDF5 signature)');
 }
 
-type H5Dataset = { shape: number[] | null; value: unknown; slice(ranges: ([number, number] | [])[]): unknown };
+type H5Dataset = { shape: number[] | null; value: unknown; slice(ranges: [number, number][]): unknown };
 
 function asFloat64(value: unknown, fileName: string, what: string): Float64Array {
   if (value instanceof Float64Array) return value;
@@ -240,9 +249,14 @@ export async function readSkymapHdf5(path: string): Promise<Skymap> {
     const nestValue = dataset('nest')?.value;
     const nestFlags = ArrayBuffer.isView(nestValue) ? Array.from(nestValue as unknown as ArrayLike<number | bigint>, (v) => Number(v) !== 0) : [true];
     const row = (r: number): Float64Array => {
-      const values = asFloat64(shape.length === 2 ? pixels.slice([[r, r + 1], []]) : pixels.value, path, 'skymaps/pixels');
       if (nestFlags[r] === false) {
         throw new SkymapHdf5Error(path, `map ${r} of \`skymaps/pixels\` is RING-ordered; this reader expects NESTED rows as LLAMA writes them`);
+      }
+      if (shape.length !== 2) return asFloat64(pixels.value, path, 'skymaps/pixels');
+      const values = new Float64Array(npix!);
+      for (let start = 0; start < npix!; start += BLOCK_VALUES) {
+        const end = Math.min(npix!, start + BLOCK_VALUES);
+        values.set(asFloat64(pixels.slice([[r, r + 1], [start, end]]), path, 'skymaps/pixels'), start);
       }
       return values;
     };

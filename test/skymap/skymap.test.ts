@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { skymap } from '@llama/pipelines';
 import { REPO, llama } from '../helpers/llama.js';
 
 const FIXTURES = join(REPO, 'pipelines', 'llama', 'test-fixtures');
@@ -72,6 +73,22 @@ describe('llama skymap', () => {
     const { file: _a, ...a } = JSON.parse(plain.stdout) as Record<string, unknown>;
     const { file: _b, ...b } = JSON.parse(zipped.stdout) as Record<string, unknown>;
     expect(b).toEqual(a);
+  });
+
+  it('summarises LLAMA\'s HDF5 skymap (lvc_skymap.hdf5) like the FITS file it came from', async () => {
+    const hdf5 = join(dir, 'lvc_skymap.hdf5');
+    await skymap.writeSkymapHdf5(await skymap.readSkymapFits(join(FIXTURES, 'MS260102b.fits.gz')), hdf5);
+    const [fromFits, fromHdf5] = await Promise.all([
+      llama(['skymap', join(FIXTURES, 'MS260102b.fits.gz'), '--json', '--at', '31,-41']),
+      llama(['skymap', hdf5, '--json', '--at', '31,-41']),
+    ]);
+    expect(fromHdf5.stderr).toBe('');
+    expect(fromHdf5.code).toBe(0);
+    const a = JSON.parse(fromFits.stdout) as Record<string, number | string | object>;
+    const b = JSON.parse(fromHdf5.stdout) as Record<string, number | string | object>;
+    for (const key of ['nside', 'ordering', 'pixels', 'max_prob_ra_deg', 'max_prob_dec_deg']) expect(b[key]).toEqual(a[key]);
+    for (const key of ['area50_deg2', 'area90_deg2', 'distmean_mpc', 'diststd_mpc']) expect(b[key] as number).toBeCloseTo(a[key] as number, 6);
+    expect(b.probes).toEqual(a.probes);
   });
 
   it('fails with exit code 1 and a message naming the file for corrupt, truncated and non-FITS files', async () => {

@@ -72,9 +72,9 @@ export const skymapCommand: CommandModule<object, SkymapArgs> = {
   describe: 'Summarise a GW skymap (FITS, gzipped or not; flat or multi-order): areas, peak, distance, densities at directions',
   builder: (y) =>
     y
-      .positional('file', { type: 'string', demandOption: true, describe: 'LVK skymap FITS file (.fits, .fits.gz, .multiorder.fits)' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'LVK skymap FITS file (.fits, .fits.gz, .multiorder.fits) or lvc_skymap.hdf5' })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON instead of text' })
-      .option('at', { type: 'string', array: true, nargs: 1, describe: 'A direction RA,DEC in degrees (repeatable): probability density and 90% membership there' })
+      .option('at', { type: 'string', array: true, nargs: 1, describe: 'A direction RA,DEC in degrees (repeatable; write --at=RA,DEC if RA is negative): probability density and 90% membership there' })
       .example('$0 skymap bayestar.multiorder.fits --at 150.5,19.5 --at 300,-60', 'summary plus two directions')
       .example('$0 skymap lvc_skymap.fits.gz --json', 'machine-readable summary') as Argv<SkymapArgs>,
   handler: async (argv) => {
@@ -89,7 +89,7 @@ export const skymapCommand: CommandModule<object, SkymapArgs> = {
     try {
       // Loaded here, not at startup: every llama command would otherwise pay for the science modules.
       const { skymap: skymaps } = await import('@llama/pipelines');
-      const map = await skymaps.readSkymapFits(argv.file);
+      const map = await skymaps.readSkymap(argv.file);
       const summary = skymaps.summarizeSkymap(map, probes);
       process.stdout.write(argv.json ? jsonReport(argv.file, summary) : humanReport(argv.file, summary));
       process.exitCode = 0;

@@ -286,3 +286,20 @@ export async function readSkymapHdf5(path: string): Promise<Skymap> {
     file.close();
   }
 }
+
+/** Whether the file starts with the HDF5 signature (LLAMA never writes a user block). */
+export async function looksLikeHdf5(path: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const probe = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(probe, 0, 8, 0);
+    return bytesRead === 8 && probe.equals(HDF5_SIGNATURE);
+  } finally {
+    await handle.close();
+  }
+}

@@ -26,3 +26,4 @@ export { readSkymapHdf5, writeSkymapHdf5, HDF5_LAYOUT, FLAT_ORDER_CAP, SkymapHdf
 export { distancesFromHeader, formatDistancesJson, parseDistancesJson, readDistancesJson, writeDistancesJson, DistancesJsonError } from './distances.js';
 export type { SkymapDistances } from './distances.js';
 export { metaFromHeaderValues } from './read.js';
+export { readSkymap } from './any.js';

@@ -72,6 +72,7 @@ describe('CoincSignificanceI3Lvc / SubthresholdI3Lvc rules', () => {
     expect(near.p_value).toBeLessThanOrEqual(far.p_value);
     expect(doc.outputs.neutrino_gw_combined.odds_ratio).toBeCloseTo(near.odds_ratio + far.odds_ratio, 10);
     expect(doc.outputs.neutrino_gw_combined.p_value).toBeGreaterThanOrEqual(0);
+    expect(doc.outputs.neutrino_gw_combined.p_value_resolution).toBe(0.25);
   });
   it('gives null p-values with a note when the table lacks the population/network or another model made it', async () => {
     const bbh = await setup({ table: table(), pAstro: { BBH: 0.99, BNS: 0, NSBH: 0, Terrestrial: 0.01 } });

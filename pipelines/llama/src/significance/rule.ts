@@ -144,6 +144,8 @@ export function significanceDocument(
         dump: { p_terrestrial: pTerrestrial, pair_terms_included: true },
       };
   if (note !== undefined) combined['p_value_note'] = note;
+  // p = 0 means "beyond every background trial": the table resolves p only down to 1/trials.
+  if (entry !== undefined) combined['p_value_resolution'] = 1 / (variant === 'significant' ? entry.combined_sum.length : entry.combined_joint.length);
   return {
     inputs: {
       gw_skymap_info: {

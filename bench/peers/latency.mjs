@@ -24,6 +24,8 @@ const { values } = parseArgs({
     trials: { type: 'string', default: '100' },
     jobs: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '3' },
+    // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the daemon
+    'daemon-node-args': { type: 'string', default: '' },
   },
 });
 const WORK = resolve(values.work);
@@ -136,7 +138,7 @@ const quantile = (xs, q) => {
 
 setup();
 process.stderr.write(`${IDLE} events ready in ${RUN}; starting the daemon\n`);
-const daemon = spawn(process.execPath, [LLAMA, 'run', `${RUN}/`, '-F', '-v', 'warning', ...common], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+const daemon = spawn(process.execPath, [...values['daemon-node-args'].split(' ').filter(Boolean), LLAMA, 'run', `${RUN}/`, '-F', '-v', 'warning', ...common], { env, stdio: ['ignore', 'ignore', 'pipe'] });
 let daemonErr = '';
 daemon.stderr.on('data', (c) => (daemonErr += c.toString()));
 const results = [];
@@ -150,6 +152,7 @@ try {
   }
 } finally {
   daemon.kill('SIGTERM');
+  await new Promise((r) => daemon.on('close', r));
 }
 const col = (k) => results.map((r) => r[k]);
 const summary = {

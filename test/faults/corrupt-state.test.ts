@@ -71,15 +71,13 @@ describe('corrupted state: a clear message for that event only, repair where saf
     // Repairs that are safe happen once; the next pass reports only what still needs a human.
     const third = await llama(box, runOnceArgs(`${box.run}/`, spec));
     const remaining = third.stderr.split('\n').filter(Boolean);
-    // (The invalid cooldown is still reported: see the it.fails test below.)
     expect(remaining.filter((l) => !/\|(flags|dir|cooldown)[ |]/.test(l))).toEqual([]);
     expect(existsSync(ev('rider', '.merge.txt.metadata.json'))).toBe(true);
   });
 
-  // Known gap (reported to the lead): snapshot.ts warns about an invalid cooldown file on every
-  // pass but never removes it, although removing it is safe (the worst case is one early retry).
-  // it.fails passes while the gap exists; turn it into it() once the engine repairs it.
-  it.fails('an invalid cooldown file is repaired, not reported on every pass', async () => {
+  // Removing an invalid cooldown file is safe (the worst case is one early retry), so it is
+  // reported once and removed.
+  it('an invalid cooldown file is repaired, not reported on every pass', async () => {
     const box = sandbox('llama-cooldown-');
     const spec = writeSpec(box.root, rules);
     makeEvent(box.run, 'ev', { 'raw.dat': 'x\n' });

@@ -57,15 +57,7 @@ describe('disk full (a small tmpfs)', () => {
     for (const dir of mounted) spawnSync('umount', [dir]);
   });
 
-  // Known failures (reported to the lead, 2026-11-26), so this is it.fails until they are fixed:
-  // - lock.ts tryCreate: when writing the owner into EVENTLOCK fails (ENOSPC) it throws and leaves
-  //   an empty lock; generateRule's claim is outside its try, so the whole event ends as an
-  //   "internal" event error ("ENOSPC: no space left on device, write", no file named);
-  // - run-pass.ts executeEventPlan: Promise.all rejects on that first error while sibling
-  //   generations still run; the pass "finishes", the CLI closes its log, and the late
-  //   step-failed crashes the CLI with winston's "write after end" stack trace.
-  // Recovery once space is back does work (phases 2 and 4 pass when run by hand).
-  (canMount ? it.fails : it.skip)('generation fails cleanly, nothing half-written stays, and the event recovers once space is back (skipped when mounting a tmpfs is not permitted)', async () => {
+  (canMount ? it : it.skip)('generation fails cleanly, nothing half-written stays, and the event recovers once space is back (skipped when mounting a tmpfs is not permitted)', async () => {
     const box = sandbox('llama-diskfull-');
     const disk = join(box.root, 'disk');
     expect(tryMount(disk, '1m')).toBe(true);
@@ -77,10 +69,11 @@ describe('disk full (a small tmpfs)', () => {
     const event = makeEvent(run, 'E1', { 'raw.dat': 'first version\n' });
 
     // 1. A rule's output does not fit: it fails with the shell's message; nothing of it stays.
-    const full = await llama(onDisk, runOnceArgs(`${run}/`, spec));
+    // One job at a time, so that `big` filling the disk cannot starve `small` mid-write.
+    const full = await llama(onDisk, runOnceArgs(`${run}/`, spec, ['-j', '1']));
     expect({ trace: hasStackTrace(full.stderr), stderr: full.stderr }).toMatchObject({ trace: false });
     expect(full.code).toBe(1);
-    expect(full.stderr).toMatch(/big.*No space left on device/);
+    expect(full.stderr).toMatch(/E1 big\| FAILED: [^]*No space left on device/);
     expect(existsSync(join(event, 'big.dat'))).toBe(false);
     expect(existsSync(join(event, '.big.dat.metadata.json'))).toBe(false);
     expect(existsSync(join(event, 'small.txt'))).toBe(true);

@@ -98,7 +98,9 @@ export async function generateRule(
   const expiresAt = started + rule.timeoutSeconds * 1000;
   const me = { pid: process.pid, host: hostname() };
 
-  const claim = await withEventLock(event.eventDir, () => {
+  let claim: { held: true; until: number; pid: number | undefined } | { held: false };
+  try {
+    claim = await withEventLock(event.eventDir, () => {
     if (existsSync(paths.intent)) {
       const other = parseIntent(readFileSync(paths.intent, 'utf8'));
       const otherAlive = other?.pid === undefined || other.host !== me.host ? true : other.pid === me.pid ? false : processAlive(other.pid);
@@ -108,20 +110,30 @@ export async function generateRule(
     }
     writeFileAtomicSync(paths.intent, serializeIntent({ expiresAt, ...me }), { durable: false });
     return { held: false as const };
-  });
+    });
+  } catch (error) {
+    // Could not even claim the file (a full disk, an unwritable event directory): a failure of
+    // this rule, reported with its cause; nothing was written.
+    const message = `could not start: ${describeError(error)}`;
+    emit({ type: 'step-failed', event, rule: rule.name, reason, error: message, durationMs: now() - started });
+    return { status: 'failed', error: message };
+  }
   if (claim.held) return { status: 'intent-held', until: claim.until, ...(claim.pid === undefined ? {} : { pid: claim.pid }) };
 
   emit({ type: 'step-started', event, rule: rule.name, reason });
   const tmpRoot = join(event.eventDir, TMP_DIRNAME);
-  mkdirSync(tmpRoot, { recursive: true });
-  const workDir = mkdtempSync(join(tmpRoot, `${rule.name}-${process.pid}-`));
+  let workDir: string | undefined;
   const timeout = new AbortController();
   const timer = setTimeout(
     () => timeout.abort(new GenerationError(`timed out after ${rule.timeoutSeconds} s`)),
     rule.timeoutSeconds * 1000,
   );
   const signal = settings.shutdown === undefined ? timeout.signal : AbortSignal.any([timeout.signal, settings.shutdown]);
+  /** How far check-in got: after `renamed` and before `recorded` the intent must stay as a marker. */
+  let stage: 'generating' | 'checking-in' | 'renamed' | 'recorded' = 'generating';
   try {
+    mkdirSync(tmpRoot, { recursive: true });
+    workDir = mkdtempSync(join(tmpRoot, `${rule.name}-${process.pid}-`));
     const inputs: Record<string, string> = {};
     const inputHashes: Record<string, ContentHash> = {};
     const inputSha: Record<string, string> = {};
@@ -188,6 +200,7 @@ export async function generateRule(
     };
     const finalPath = join(event.eventDir, rule.filename);
     await withEventLock(event.eventDir, async () => {
+      stage = 'checking-in';
       const intent = existsSync(paths.intent) ? parseIntent(readFileSync(paths.intent, 'utf8')) : undefined;
       if (intent?.pid !== me.pid || intent.host !== me.host) {
         throw new GenerationError('the intent file was removed or taken over while generating; result discarded');
@@ -196,10 +209,17 @@ export async function generateRule(
       // Drop the old rider first: no rider may ever describe bytes that are not on disk.
       unlinkQuiet(paths.metadata);
       renameSync(produced, finalPath);
+      stage = 'renamed';
       writeFileAtomicSync(paths.metadata, `${JSON.stringify(rider, null, 4)}\n`, { durable: settings.durable });
+      stage = 'recorded';
       unlinkQuiet(paths.cooldown);
       if (settings.versioning) {
-        await commitAll(event.eventDir, `Done regenerating ${rule.name}. Files added from manifest:\n\n${rule.filename}\n`);
+        try {
+          await commitAll(event.eventDir, `Done regenerating ${rule.name}. Files added from manifest:\n\n${rule.filename}\n`);
+        } catch (commitError) {
+          // The output and its rider are consistent; the next commit sweeps them in.
+          emit({ type: 'warning', event, rule: rule.name, message: `git commit failed (the next commit will include this output): ${describeError(commitError)}` });
+        }
       }
       unlinkQuiet(paths.intent);
     });
@@ -223,7 +243,8 @@ export async function generateRule(
     try {
       wait = await withEventLock(event.eventDir, () => {
         const intent = existsSync(paths.intent) ? parseIntent(readFileSync(paths.intent, 'utf8')) : undefined;
-        if (intent?.pid === me.pid) unlinkQuiet(paths.intent);
+        // A replaced but unrecorded output keeps its intent: the next pass sees "interrupted" and redoes it.
+        if (intent?.pid === me.pid && stage !== 'renamed') unlinkQuiet(paths.intent);
         if (shutdown) return undefined;
         const previous = existsSync(paths.cooldown) ? parseCooldown(readFileSync(paths.cooldown, 'utf8')) : undefined;
         const numAttempts = previous === undefined ? 0 : previous.numAttempts + 1;
@@ -245,7 +266,7 @@ export async function generateRule(
     return { status: 'failed', error: message };
   } finally {
     clearTimeout(timer);
-    rmSync(workDir, { recursive: true, force: true });
+    if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
   }
 }
 

@@ -52,9 +52,13 @@ function tryCreate(path: string): boolean {
   }
   try {
     writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now() } satisfies LockOwner));
-  } finally {
+  } catch (error) {
+    // e.g. ENOSPC: an ownerless lock would block everyone for a while; remove it.
     closeSync(fd);
+    unlinkSync(path);
+    throw error;
   }
+  closeSync(fd);
   return true;
 }
 

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { describeError } from '../errors.js';
 import { initHashing, type ContentHash, type HashCache } from '../hash/hash.js';
@@ -121,6 +122,13 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
       continue;
     }
     if (options.dryRun === true) continue;
+    for (const repair of snapshot.repairs) {
+      try {
+        rmSync(repair.path, { force: true });
+      } catch (error) {
+        emit({ type: 'warning', event, message: `could not remove ${repair.why} ${repair.path}: ${describeError(error)}` });
+      }
+    }
     if (!plan.steps.some((s) => s.action === 'run' || s.action === 'veto')) continue;
     work.push(
       executeEventPlan(plan, snapshot, options, settings, stopping).catch((error: unknown) => {
@@ -144,7 +152,13 @@ async function executeEventPlan(
   const { pipeline } = options;
   const event = plan.event;
   const flags = (snapshot.flags as { ok: true; value: Flags }).value;
-  if (settings.versioning) await ensureGitRepo(event.eventDir);
+  if (settings.versioning) {
+    try {
+      await ensureGitRepo(event.eventDir);
+    } catch (error) {
+      settings.emit({ type: 'warning', event, message: `cannot prepare the event's git repository (generations go on, commits may fail): ${describeError(error)}` });
+    }
+  }
   for (const leftover of sweepTmpDir(event.eventDir)) {
     settings.emit({ type: 'warning', event, message: `removed ${leftover} from .tmp.d (left by a process that died)` });
   }
@@ -168,51 +182,58 @@ async function executeEventPlan(
     outcomes.set(
       name,
       (async (): Promise<Outcome> => {
-        const inputOutcomes = await Promise.all(rule.inputs.map(outcomeOf));
-        const inputs: InputStatus[] = rule.inputs.map((input, i) => {
-          const o = inputOutcomes[i] as Outcome;
-          return { name: input.name, exists: o.exists, ...(o.hash === undefined ? {} : { hash: o.hash }), pending: false, failed: o.failed };
-        });
-        const state = stateOf(name) as RuleState;
-        const step = decideStep(rule, state, inputs, {
-          event,
-          flags,
-          now: settings.now(),
-          forced: isForced({ now: 0, ...(options.force === undefined ? {} : { force: options.force }) }, name),
-          allowManual: options.allowManual ?? false,
-        });
-        if (step.action === 'fresh') {
-          if (planned.action === 'run' && planned.reason.kind === 'upstream-rebuilt') settings.emit({ type: 'step-cutoff', event, rule: name });
-          return settled(name);
-        }
-        if (step.action === 'skip') {
-          settings.emit({ type: 'step-skipped', event, rule: name, reason: step.reason });
-          return settled(name);
-        }
-        if (step.action === 'veto') {
-          await writePermanentVeto(event, rule, step.reason.veto, step.reason.message, settings);
-          return settled(name);
-        }
-        if (stopping()) return settled(name);
-        const previous = state.output.hash;
-        const result = await options.scheduler.run<GenerationOutcome | { status: 'stopped' }>(rule, () =>
-          stopping()
-            ? Promise.resolve({ status: 'stopped' as const })
-            : generateRule(event, rule, flags, step.reason, previous, settings),
-        );
-        switch (result.status) {
-          case 'succeeded':
-            return { exists: true, hash: result.hash, failed: false };
-          case 'intent-held':
-            settings.emit({ type: 'step-skipped', event, rule: name, reason: { kind: 'intent-held', until: result.until, ...(result.pid === undefined ? {} : { pid: result.pid }) } });
+        try {
+          const inputOutcomes = await Promise.all(rule.inputs.map(outcomeOf));
+          const inputs: InputStatus[] = rule.inputs.map((input, i) => {
+            const o = inputOutcomes[i] as Outcome;
+            return { name: input.name, exists: o.exists, ...(o.hash === undefined ? {} : { hash: o.hash }), pending: false, failed: o.failed };
+          });
+          const state = stateOf(name) as RuleState;
+          const step = decideStep(rule, state, inputs, {
+            event,
+            flags,
+            now: settings.now(),
+            forced: isForced({ now: 0, ...(options.force === undefined ? {} : { force: options.force }) }, name),
+            allowManual: options.allowManual ?? false,
+          });
+          if (step.action === 'fresh') {
+            if (planned.action === 'run' && planned.reason.kind === 'upstream-rebuilt') settings.emit({ type: 'step-cutoff', event, rule: name });
             return settled(name);
-          case 'failed':
-            return { ...settled(name), failed: true };
-          case 'stopped':
-            return { ...settled(name), failed: true };
+          }
+          if (step.action === 'skip') {
+            settings.emit({ type: 'step-skipped', event, rule: name, reason: step.reason });
+            return settled(name);
+          }
+          if (step.action === 'veto') {
+            await writePermanentVeto(event, rule, step.reason.veto, step.reason.message, settings);
+            return settled(name);
+          }
+          if (stopping()) return settled(name);
+          const previous = state.output.hash;
+          const result = await options.scheduler.run<GenerationOutcome | { status: 'stopped' }>(rule, () =>
+            stopping()
+              ? Promise.resolve({ status: 'stopped' as const })
+              : generateRule(event, rule, flags, step.reason, previous, settings),
+          );
+          switch (result.status) {
+            case 'succeeded':
+              return { exists: true, hash: result.hash, failed: false };
+            case 'intent-held':
+              settings.emit({ type: 'step-skipped', event, rule: name, reason: { kind: 'intent-held', until: result.until, ...(result.pid === undefined ? {} : { pid: result.pid }) } });
+              return settled(name);
+            case 'failed':
+              return { ...settled(name), failed: true };
+            case 'stopped':
+              return { ...settled(name), failed: true };
+          }
+        } catch (error) {
+          // Whatever went wrong (a full disk while writing a veto rider, …) is this rule's failure;
+          // its siblings go on and the pass waits for all of them.
+          settings.emit({ type: 'step-failed', event, rule: name, reason: planned.action === 'run' ? planned.reason : { kind: 'missing' }, error: describeError(error), durationMs: 0 });
+          return { ...settled(name), failed: true };
         }
       })(),
     );
   }
-  await Promise.all(outcomes.values());
+  await Promise.allSettled(outcomes.values());
 }

@@ -41,6 +41,8 @@ export interface EventSnapshot {
   /** Every rule of the pipeline plus the inputs it reads from outside the pipeline. */
   readonly rules: ReadonlyMap<string, RuleState>;
   readonly warnings: readonly string[];
+  /** Corrupt files that are safe to delete (the executor removes them unless dry-running). */
+  readonly repairs: readonly { readonly path: string; readonly why: string }[];
 }
 
 function readFlags(eventDir: string, names: ReadonlySet<string>): Result<Flags, Diagnostic[]> {
@@ -81,18 +83,20 @@ export function loadEventSnapshot(event: EventRef, pipeline: Pipeline, cache: Ha
       flags: err([{ code: 'event-unreadable', message: `event directory cannot be read: ${(error as Error).message}` }]),
       rules: new Map(),
       warnings,
+      repairs: [],
     };
   }
   const rules = new Map<string, RuleState>();
+  const repairs: { path: string; why: string }[] = [];
   const visit = (rule: Rule): void => {
     if (rules.has(rule.name)) return;
-    rules.set(rule.name, loadRuleState(event, rule, names, cache, warnings));
+    rules.set(rule.name, loadRuleState(event, rule, names, cache, warnings, repairs));
   };
   for (const rule of pipeline.rules.values()) {
     visit(rule);
     for (const input of rule.inputs) visit(input);
   }
-  return { event, flags: readFlags(event.eventDir, names), rules, warnings };
+  return { event, flags: readFlags(event.eventDir, names), rules, warnings, repairs };
 }
 
 function loadFile(path: string, present: boolean, cache: HashCache): FileState {
@@ -110,7 +114,14 @@ function loadFile(path: string, present: boolean, cache: HashCache): FileState {
 /** Rider names per rule, computed once: the no-op pass is a hot loop. */
 const riderNameCache = new WeakMap<Rule, ReturnType<typeof riderNames>>();
 
-function loadRuleState(event: EventRef, rule: Rule, names: ReadonlySet<string>, cache: HashCache, warnings: string[]): RuleState {
+function loadRuleState(
+  event: EventRef,
+  rule: Rule,
+  names: ReadonlySet<string>,
+  cache: HashCache,
+  warnings: string[],
+  repairs: { path: string; why: string }[],
+): RuleState {
   const dir = event.eventDir;
   let rider = riderNameCache.get(rule);
   if (rider === undefined) riderNameCache.set(rule, (rider = riderNames(rule.filename)));
@@ -149,7 +160,10 @@ function loadRuleState(event: EventRef, rule: Rule, names: ReadonlySet<string>, 
   let cooldown: CooldownRider | undefined;
   if (names.has(rider.cooldown)) {
     cooldown = readSmall(join(dir, rider.cooldown), parseCooldown);
-    if (cooldown === undefined) warnings.push(`${rule.name}: cooldown file ${rider.cooldown} is invalid; ignoring it`);
+    if (cooldown === undefined) {
+      warnings.push(`${rule.name}: cooldown file ${rider.cooldown} is invalid; removing it (at worst one early retry)`);
+      repairs.push({ path: join(dir, rider.cooldown), why: 'invalid cooldown file' });
+    }
   }
 
   return { output, rider: riderState, intent, cooldown, vetoFile: names.has(rider.veto), locked: names.has(rider.lock) };

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { TMP_DIRNAME } from '../event/paths.js';
@@ -13,14 +13,20 @@ export function writeFileAtomicSync(path: string, content: string | Uint8Array, 
   const tmp = join(tmpDir, `${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'w', 0o644);
   try {
-    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-    if (options.durable !== false) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      if (options.durable !== false) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (error) {
+    // e.g. ENOSPC: leave nothing half-written behind.
+    rmSync(tmp, { force: true });
+    throw error;
   }
-  renameSync(tmp, path);
 }
 
 export function randomSuffix(): string {

@@ -33,7 +33,7 @@ beforeAll(async () => {
       triggers: [{ mjd: 60676.4166, ra: 152.5, dec: 18.25, sigma: 1.1, energy: 25000, zenith: 100, azimuth: 30, type: 'observation' }],
       complete: true,
     }),
-    'ztf_trigger_list.json': JSON.stringify([{ ra: 148, dec: 22 }]),
+    'ztf_trigger_list.json': JSON.stringify([{ gps: 1419674418, ra: 148, dec: 22 }]),
     'significance_lvc-i3.json': JSON.stringify({
       outputs: { neutrino_gw_triggers: [{ ra: 152.5, dec: 18.25, dt: -12.5, odds_ratio: 0.03, p_value: 0.0123 }], neutrino_gw_combined: { odds_ratio: 0.03, p_value: 0.0098 } },
     }),

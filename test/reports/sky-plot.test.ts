@@ -12,7 +12,7 @@ const skymap = syntheticSkymap(7, [BLOB], { objectId: 'S250101ab' });
 const lookup = skyLookup(skymap);
 const NEUTRINO = { mjd: 60676.4, ra: 200, dec: -20, sigma: 1, energy: 1e4 };
 const WIDE_NEUTRINO = { mjd: 60676.41, ra: 300, dec: 40, sigma: 10, energy: 1e3 };
-const ZTF = { ra: 120, dec: 60 };
+const ZTF = { gps: 1419674418, ra: 120, dec: 60 };
 const model: SkyPlotModel = {
   graceid: 'S250101ab',
   eventTime: '2025-01-01 10:00:00 UTC',

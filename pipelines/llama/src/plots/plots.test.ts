@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GenerationError } from '@llama/core';
 import { colormap } from './colormap.js';
 import { formatEventTime } from './generate.js';
-import { parseNeutrinoList, parseZtfTriggers } from './messengers.js';
+import { parseZtfTriggers } from './messengers.js';
 import { skyLookup } from './sky-lookup.js';
 import { formatTick, niceTicks, plotTitle, skyProjection } from './sky-plot.js';
 import { fisherRadius, syntheticSkymap } from './synthetic.js';
@@ -66,16 +66,9 @@ describe('labels', () => {
 });
 
 describe('messenger inputs', () => {
-  it('reports every problem of a neutrino list at once, naming the file', () => {
-    expect(() => parseNeutrinoList({ triggers: [{ mjd: 1, ra: 1, dec: 100, sigma: -1, energy: 1 }], complete: 'yes' }, 'n.json')).toThrow(
-      /n\.json: malformed neutrino list: "complete" must be true or false; triggers\[0\]: "dec" must be in \[-90, 90\], got 100; triggers\[0\]: "sigma" must not be negative/,
-    );
-    expect(() => parseNeutrinoList([], 'n.json')).toThrow(GenerationError);
-    expect(parseNeutrinoList({ triggers: [{ mjd: 1, ra: 1, dec: 2, sigma: 0.5, energy: 1, run: 12, event: '3' }], complete: true }, 'n.json').triggers[0]).toMatchObject({ run: '12', event: '3' });
-  });
-
-  it('accepts ZTF candidates with names under several keys', () => {
-    expect(parseZtfTriggers([{ ra: 1, dec: 2, objectId: 'ZTF25abc' }], 'z.json')).toEqual([{ ra: 1, dec: 2, name: 'ZTF25abc' }]);
-    expect(() => parseZtfTriggers([{ ra: 1 }], 'z.json')).toThrow(/z\.json: malformed ZTF trigger list: \[0\]: "dec" must be a finite number/);
+  it('reads ZTF candidates through the ZTF validator and keeps a display name', () => {
+    expect(parseZtfTriggers(JSON.stringify([{ gps: 1e9, ra: 1, dec: 2, objectId: 'ZTF25abc' }]), 'z.json')).toEqual([{ gps: 1e9, ra: 1, dec: 2, name: 'ZTF25abc' }]);
+    expect(() => parseZtfTriggers(JSON.stringify([{ gps: 1e9, ra: 1 }]), 'z.json')).toThrow(/z\.json: entry 0: "dec" must be a number/);
+    expect(() => parseZtfTriggers('{', 'z.json')).toThrow(GenerationError);
   });
 });

@@ -72,3 +72,23 @@ for (const key of keys) {
     console.log(`| ${e.label} | ${e.runs} | ${fmt(e.wall)} | ${fmt(e.cpu)} | ${fmt(e.rss, 0)} | ${e.rebuilt || '—'} |${job} ${ratio} | ${cpuRatio} | ${fmt(e.load, 1)} | ${e.note}${failures} |`);
   }
 }
+
+// A compact overview: one row per (scenario, N), wall seconds and files rebuilt per tool.
+if (process.env['REPORT_SUMMARY'] !== '0') {
+  const tools = [...new Set([...byScenario.values()].flat().map((e) => e.label))].sort();
+  console.log('\n#### Overview: median wall s (files rebuilt)\n');
+  console.log(`| scenario | N | ideal | ${tools.join(' | ')} |`);
+  console.log(`|---|---:|---:|${tools.map(() => '---:').join('|')}|`);
+  for (const key of keys) {
+    const [scenario, n] = key.split('\t');
+    const entries = new Map(byScenario.get(key).map((e) => [e.label, e]));
+    const ideal = IDEAL[scenario]?.(Number(n));
+    const cells = tools.map((t) => {
+      const e = entries.get(t);
+      if (e === undefined) return '—';
+      if (e.runs === 0) return `failed/timed out`;
+      return `${fmt(e.wall)}${e.rebuilt === '' ? '' : ` (${e.rebuilt})`}`;
+    });
+    console.log(`| ${scenario} | ${n} | ${ideal ?? ''} | ${cells.join(' | ')} |`);
+  }
+}

@@ -100,7 +100,7 @@ describe('llama skymap', () => {
     writeFileSync(badGzip, readFileSync(join(FIXTURES, 'MS260102b.fits.gz')).subarray(0, 10_000));
     const cases: [string, RegExp][] = [
       [truncated, /truncated: HDU 1 \(BINTABLE\) needs \d+ bytes of data but only \d+ remain/],
-      [text, /is not a FITS file/],
+      [text, /: not a FITS file \(it starts with/],
       [badGzip, /corrupt or truncated gzip data/],
       [join(dir, 'missing.fits'), /cannot be read \(ENOENT\)/],
     ];

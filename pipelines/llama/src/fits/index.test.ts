@@ -55,7 +55,7 @@ describe('FITS reader', () => {
   it('names the file and the problem for non-FITS, truncated and corrupt files', async () => {
     const notFits = join(dir, 'notes.fits');
     writeFileSync(notFits, 'hello, this is not FITS\n'.repeat(200));
-    await expect(readFits(notFits)).rejects.toThrow(new RegExp(`${notFits}: is not a FITS file`));
+    await expect(readFits(notFits)).rejects.toThrow(new RegExp(`${notFits}: not a FITS file`));
 
     const whole = readFileSync(fixture('MS260101a.fits'));
     const truncated = join(dir, 'truncated.fits');

@@ -20,7 +20,8 @@ export class FitsError extends Error {
   override readonly name = 'FitsError';
   constructor(
     readonly fileName: string,
-    problem: string,
+    /** What is wrong, without the file name. */
+    readonly problem: string,
     options?: { cause?: unknown },
   ) {
     super(`${fileName}: ${problem}`, options);
@@ -335,7 +336,9 @@ export function parseFits(bytes: Uint8Array, fileName: string): FitsFile {
   if (bytes.length === 0) throw new FitsError(fileName, 'is empty, not a FITS file');
   const start = new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(30, bytes.length)));
   if (!/^SIMPLE  =\s+T/.test(start)) {
-    throw new FitsError(fileName, 'is not a FITS file (it does not begin with the card SIMPLE = T)');
+    // Show how it starts: an HTML error page or a JSON error is recognised at a glance.
+    const preview = start.replace(/[^\x20-\x7e]/g, '.').slice(0, 20);
+    throw new FitsError(fileName, `not a FITS file (it starts with ${JSON.stringify(preview)}, not the card SIMPLE = T)`);
   }
   const hdus: Hdu[] = [];
   let offset = 0;

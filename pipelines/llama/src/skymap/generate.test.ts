@@ -74,7 +74,7 @@ describe('LvcSkymapHdf5 and LvcDistancesJson rules', () => {
   it.each([
     ['truncated', (bytes: Buffer) => gzipSync(bytes.subarray(0, 50_000)), /truncated: HDU 1 \(BINTABLE\) needs/],
     ['corrupt gzip', (bytes: Buffer) => gzipSync(bytes).subarray(0, 3000), /corrupt or truncated gzip data/],
-    ['an HTML page', () => Buffer.from('<html><body>502 Bad Gateway</body></html>'), /is not a FITS file/],
+    ['an HTML page', () => Buffer.from('<html><body>502 Bad Gateway</body></html>'), /: not a FITS file \(it starts with/],
   ])('both rules fail with a GenerationError naming the file for %s input, writing nothing', async (_label, corrupt, cause) => {
     const input = join(dir, `corrupt-${_label.replace(/\s/g, '-')}.fits.gz`);
     writeFileSync(input, corrupt(readFileSync(fixture('MS260101a.fits'))));

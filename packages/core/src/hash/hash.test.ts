@@ -56,7 +56,7 @@ describe('stat-keyed hash cache', () => {
     expect(again.hash(file, statSync(file))).toBe(xxh64(Buffer.from('alpha')));
     expect(again.parsed(file, statSync(file), () => 'reparsed')).toBe('ALPHA');
     expect(again.hits).toBe(2);
-    writeFileSync(index, '{"v": 4, "h": tru');
+    writeFileSync(index, '{"v": 5, "h": tru');
     expect(HashCache.load(index).size).toBe(0);
   });
 });

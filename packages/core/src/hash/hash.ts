@@ -59,15 +59,41 @@ function unchanged(e: Identity, stat: Stats): boolean {
   );
 }
 
-/** A persisted row: inode, size, mtime, ctime, when the file was read, the hash or parsed value. */
-type IndexRow = [number, number, number, number, number, unknown];
-type IndexTable = Record<string, Record<string, IndexRow>>;
+/**
+ * The persisted index: per directory, per file name, one string
+ * `ino,size,mtimeMs,ctimeMs,at,VALUE` (VALUE: the hash, or the parsed value as JSON). Strings keep
+ * JSON.parse fast and let rows be decoded only when a pass asks for them.
+ */
+type IndexTable = Record<string, Record<string, string>>;
 interface IndexFile {
-  v: 4;
-  /** Hashes, by directory then file name. */
+  v: 5;
+  /** Hashes. */
   h: IndexTable;
-  /** Parsed small files (riders), by directory then file name. */
+  /** Parsed small files (riders). */
   p: IndexTable;
+}
+
+function encodeIdentity(e: Identity): string {
+  return `${e.ino},${e.size},${e.mtimeMs},${e.ctimeMs},${e.at},`;
+}
+
+/** Split a row into its identity and the value text after the fifth comma. */
+function decodeRow(row: string): { identity: Identity; rest: string } | undefined {
+  let cut = -1;
+  const fields: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const next = row.indexOf(',', cut + 1);
+    if (next === -1) return undefined;
+    fields.push(Number(row.slice(cut + 1, next)));
+    cut = next;
+  }
+  const [ino, size, mtimeMs, ctimeMs, at] = fields as [number, number, number, number, number];
+  return { identity: { ino, size, mtimeMs, ctimeMs, at }, rest: row.slice(cut + 1) };
+}
+
+function splitPath(path: string): [string, string] {
+  const cut = path.lastIndexOf('/');
+  return [path.slice(0, cut), path.slice(cut + 1)];
 }
 
 interface ParsedEntry extends Identity {
@@ -80,16 +106,51 @@ interface ParsedEntry extends Identity {
  * process does not re-read thousands of files.
  */
 export class HashCache {
-  readonly #entries = new Map<string, Entry>();
+  /** Rows read or written by this process; they override the loaded index. */
+  readonly #entries = new Map<string, Entry | null>();
   /** Parsed small files (metadata riders), under the same stat-key rule as hashes. */
-  readonly #parsed = new Map<string, ParsedEntry>();
+  readonly #parsed = new Map<string, ParsedEntry | null>();
+  /** The index as loaded, decoded row by row on first use. */
+  #base: IndexFile | undefined;
   #dirty = false;
   hits = 0;
   misses = 0;
 
+  #entry(path: string): Entry | undefined {
+    const own = this.#entries.get(path);
+    if (own !== undefined) return own ?? undefined;
+    const [dir, name] = splitPath(path);
+    const row = this.#base?.h[dir]?.[name];
+    if (row === undefined) return undefined;
+    const decoded = decodeRow(row);
+    if (decoded === undefined) return undefined;
+    const entry = { ...decoded.identity, hash: decoded.rest as ContentHash };
+    this.#entries.set(path, entry);
+    return entry;
+  }
+
+  #parsedEntry(path: string): ParsedEntry | undefined {
+    const own = this.#parsed.get(path);
+    if (own !== undefined) return own ?? undefined;
+    const [dir, name] = splitPath(path);
+    const row = this.#base?.p[dir]?.[name];
+    if (row === undefined) return undefined;
+    const decoded = decodeRow(row);
+    if (decoded === undefined) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(decoded.rest);
+    } catch {
+      return undefined;
+    }
+    const entry = { ...decoded.identity, value };
+    this.#parsed.set(path, entry);
+    return entry;
+  }
+
   /** Hash of the file at `path` whose stat is `stat`; reads the file only when needed. */
   hash(path: string, stat: Stats): ContentHash {
-    const entry = this.#entries.get(path);
+    const entry = this.#entry(path);
     if (entry !== undefined && unchanged(entry, stat)) {
       this.hits++;
       return entry.hash;
@@ -102,7 +163,7 @@ export class HashCache {
 
   /** `parse(text)` of the file at `path`, re-read only when its stat key changed. */
   parsed<T>(path: string, stat: Stats, parse: (text: string) => T): T {
-    const entry = this.#parsed.get(path);
+    const entry = this.#parsedEntry(path);
     if (entry !== undefined && unchanged(entry, stat)) {
       this.hits++;
       return entry.value as T;
@@ -122,54 +183,62 @@ export class HashCache {
   }
 
   forget(path: string): void {
-    if (this.#entries.delete(path)) this.#dirty = true;
-    if (this.#parsed.delete(path)) this.#dirty = true;
+    this.#entries.set(path, null);
+    this.#parsed.set(path, null);
+    this.#dirty = true;
   }
 
+  /** Hash entries known (loaded or recorded). */
   get size(): number {
-    return this.#entries.size;
+    let n = 0;
+    for (const files of Object.values(this.#base?.h ?? {})) n += Object.keys(files).length;
+    for (const [path, e] of this.#entries) {
+      const [dir, name] = splitPath(path);
+      const inBase = this.#base?.h[dir]?.[name] !== undefined;
+      if (e === null && inBase) n--;
+      if (e !== null && !inBase) n++;
+    }
+    return n;
   }
 
-  /**
-   * Load a persisted cache; a missing or corrupt file just means an empty cache. The file groups
-   * entries by directory so a run of thousands of events stays a few MB.
-   */
+  /** Load a persisted cache; a missing or corrupt file just means an empty cache. */
   static load(file: string): HashCache {
     const cache = new HashCache();
-    let data: IndexFile;
     try {
-      data = JSON.parse(readFileSync(file, 'utf8')) as IndexFile;
+      const data = JSON.parse(readFileSync(file, 'utf8')) as IndexFile;
+      if (data.v === 5 && typeof data.h === 'object' && data.h !== null && typeof data.p === 'object' && data.p !== null) cache.#base = data;
     } catch {
-      return cache; // start empty: the cache only saves work, it never decides correctness on its own
-    }
-    if (data.v !== 4 || typeof data.h !== 'object' || typeof data.p !== 'object') return cache;
-    for (const [dir, files] of Object.entries(data.h)) {
-      for (const [name, r] of Object.entries(files)) {
-        cache.#entries.set(`${dir}/${name}`, { ino: r[0], size: r[1], mtimeMs: r[2], ctimeMs: r[3], at: r[4], hash: r[5] as ContentHash });
-      }
-    }
-    for (const [dir, files] of Object.entries(data.p)) {
-      for (const [name, r] of Object.entries(files)) {
-        cache.#parsed.set(`${dir}/${name}`, { ino: r[0], size: r[1], mtimeMs: r[2], ctimeMs: r[3], at: r[4], value: r[5] });
-      }
+      // start empty: the cache only saves work, it never decides correctness on its own
     }
     return cache;
   }
 
   save(file: string): void {
     if (!this.#dirty) return;
-    const h: IndexTable = {};
-    const p: IndexTable = {};
-    const put = (table: IndexTable, path: string, row: IndexRow): void => {
-      const cut = path.lastIndexOf('/');
-      (table[path.slice(0, cut)] ??= {})[path.slice(cut + 1)] = row;
+    const h: IndexTable = { ...this.#base?.h };
+    const p: IndexTable = { ...this.#base?.p };
+    // Copy a directory's rows once before changing them: the loaded index stays untouched.
+    const copied = new Set<Record<string, string>>();
+    const put = (table: IndexTable, path: string, row: string | null): void => {
+      const [dir, name] = splitPath(path);
+      let files = table[dir];
+      if (files === undefined || !copied.has(files)) {
+        files = { ...files };
+        copied.add(files);
+        table[dir] = files;
+      }
+      if (row === null) delete files[name];
+      else files[name] = row;
     };
-    for (const [path, e] of this.#entries) put(h, path, [e.ino, e.size, e.mtimeMs, e.ctimeMs, e.at, e.hash]);
-    for (const [path, e] of this.#parsed) put(p, path, [e.ino, e.size, e.mtimeMs, e.ctimeMs, e.at, e.value]);
+    for (const [path, e] of this.#entries) put(h, path, e === null ? null : `${encodeIdentity(e)}${e.hash}`);
+    for (const [path, e] of this.#parsed) put(p, path, e === null ? null : `${encodeIdentity(e)}${JSON.stringify(e.value)}`);
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ v: 4, h, p } satisfies IndexFile));
+    writeFileSync(tmp, JSON.stringify({ v: 5, h, p } satisfies IndexFile));
     renameSync(tmp, file);
+    this.#base = { v: 5, h, p };
+    this.#entries.clear();
+    this.#parsed.clear();
     this.#dirty = false;
   }
 }

@@ -13,6 +13,7 @@ import {
   discoverEvents,
   downselectEvents,
   parseDownselect,
+  processAlive,
   runPass,
   versioningEnabled,
   type DownselectLayer,
@@ -179,8 +180,8 @@ async function killDaemons(entries: readonly DaemonEntry[], out: (line: string) 
   const deadline = Date.now() + KILL_GRACE_MS;
   for (const entry of entries) {
     if (entry.pid === undefined) continue;
-    while (Date.now() < deadline && isAlive(entry.pid)) await sleep(50);
-    if (isAlive(entry.pid)) {
+    while (Date.now() < deadline && processAlive(entry.pid)) await sleep(50);
+    if (processAlive(entry.pid)) {
       out(`pid ${entry.pid} ignored SIGTERM; sending SIGKILL`);
       try {
         process.kill(entry.pid, 'SIGKILL');
@@ -189,15 +190,6 @@ async function killDaemons(entries: readonly DaemonEntry[], out: (line: string) 
       }
     }
     releaseLockDir(entry.lockDir);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -75,8 +75,14 @@ export interface RunArgs {
   verbose: boolean;
 }
 
-/** 3.5.1 SLEEP_WAIT: seconds between passes when nothing wakes the daemon earlier. */
+/** 3.5.1 SLEEP_WAIT: seconds between passes when file-system notifications are unavailable. */
 const POLL_SECONDS = 2;
+/**
+ * With notifications, landing files trigger a pass over just their events at once; a full pass
+ * (new events, expired cooldowns, provisional outputs) still runs this often, and earlier when a
+ * plan says a cooldown or an intent ends sooner.
+ */
+const FULL_PASS_SECONDS = 10;
 /** Time running generations get to finish after SIGTERM/SIGINT before they are aborted. */
 const GRACE_MS = 10_000;
 const KILL_GRACE_MS = 5_000;
@@ -417,6 +423,7 @@ async function runLoop(ctx: LoopContext): Promise<number> {
   if (ctx.continuous) log.info(`llama run ${llamaVersion()} watching ${ctx.target.runDir}/${ctx.target.glob} (pid ${process.pid})`);
   let selected: EventRef[] = [];
   let only: Set<string> | undefined;
+  let nextFullPass = 0;
   try {
     for (;;) {
       let plans: readonly EventPlan[] = [];
@@ -459,18 +466,34 @@ async function runLoop(ctx: LoopContext): Promise<number> {
       }
       if (json !== undefined) process.stdout.write(`${JSON.stringify(json.document(plans, false))}\n`);
       if (stopNew.signal.aborted) return 0;
-      watcher?.update([ctx.target.runDir], selected.map((e) => e.eventDir));
-      const woken = await (watcher as ChangeWatcher).wait(POLL_SECONDS * 1000, stopNew.signal);
+      const w = watcher as ChangeWatcher;
+      w.update([ctx.target.runDir], selected.map((e) => e.eventDir));
+      if (only === undefined) nextFullPass = Date.now() + (w.available ? FULL_PASS_SECONDS : POLL_SECONDS) * 1000;
+      nextFullPass = Math.min(nextFullPass, earliestDue(plans) ?? Infinity);
+      const woken = await w.wait(Math.max(0, nextFullPass - Date.now()), stopNew.signal);
       if (stopNew.signal.aborted) return 0;
       // A notification about known events re-plans just those events; a new event directory
-      // or the periodic tick re-selects everything.
-      only = woken.runChanged || woken.events.length === 0 ? undefined : new Set(woken.events);
+      // or the due time re-selects everything.
+      only = woken.runChanged || woken.events.length === 0 || Date.now() >= nextFullPass ? undefined : new Set(woken.events);
     }
   } finally {
     watcher?.close();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
+}
+
+/** When the earliest cooldown or foreign intent of these plans ends (Unix ms), if any. */
+function earliestDue(plans: readonly EventPlan[]): number | undefined {
+  let due: number | undefined;
+  for (const plan of plans) {
+    for (const step of plan.steps) {
+      if (step.action === 'skip' && (step.reason.kind === 'cooling-down' || step.reason.kind === 'intent-held')) {
+        due = Math.min(due ?? Infinity, step.reason.until + 50);
+      }
+    }
+  }
+  return due;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {

@@ -199,18 +199,21 @@ export async function generateRule(
       },
     };
     const finalPath = join(event.eventDir, rule.filename);
+    // Flush the new bytes before the rename makes them the output, and outside the event lock:
+    // other rules of the event need not wait for the disk. Riders are not fsynced: a rider lost
+    // to a power cut only makes the next pass redo that output.
+    if (settings.durable) fsyncFile(produced);
     await withEventLock(event.eventDir, async () => {
       stage = 'checking-in';
       const intent = existsSync(paths.intent) ? parseIntent(readFileSync(paths.intent, 'utf8')) : undefined;
       if (intent?.pid !== me.pid || intent.host !== me.host) {
         throw new GenerationError('the intent file was removed or taken over while generating; result discarded');
       }
-      if (settings.durable) fsyncFile(produced);
       // Drop the old rider first: no rider may ever describe bytes that are not on disk.
       unlinkQuiet(paths.metadata);
       renameSync(produced, finalPath);
       stage = 'renamed';
-      writeFileAtomicSync(paths.metadata, `${JSON.stringify(rider, null, 4)}\n`, { durable: settings.durable });
+      writeFileAtomicSync(paths.metadata, `${JSON.stringify(rider, null, 4)}\n`, { durable: false });
       stage = 'recorded';
       unlinkQuiet(paths.cooldown);
       if (settings.versioning) {

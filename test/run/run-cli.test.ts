@@ -125,11 +125,17 @@ describe('llama run -o: a real pass', () => {
     expect(existsSync(join(env2.LLAMA_OUTPUT_DIR, 'logs', 'llamad.log'))).toBe(false);
   });
 
-  it('-V prints the version; usage errors exit 2', async () => {
-    const v = await llama(['run', '-V']);
+  it('-V prints the version; usage errors exit 2 and start nothing', async () => {
+    const { env } = tempHome();
+    const v = await llama(['run', '-V'], { env });
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    const bad = await llama(['run', '--verbosity', 'loud']);
-    expect(bad.code).toBe(2);
+    for (const args of [['--verbosity', 'loud'], ['--verbosity', 'loud', '-F'], ['-n', 'abc']]) {
+      const bad = await llama(['run', ...args], { env, timeoutMs: 20_000 });
+      expect({ args, code: bad.code }).toEqual({ args, code: 2 });
+      expect(bad.stderr).not.toContain('    at ');
+    }
+    const listed = await llama(['run', '-R'], { env });
+    expect(listed.stdout).toContain('no llama daemons are running');
   });
 });
 

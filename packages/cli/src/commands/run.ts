@@ -139,10 +139,10 @@ function builder(yargs: Argv): Argv<RunArgs> {
     .epilogue(EPILOGUE)
     .check((argv) => {
       if (argv['num-updated'] !== undefined && (!Number.isInteger(argv['num-updated']) || (argv['num-updated'] as number) < 1)) {
-        throw new Error('--num-updated must be a positive integer, e.g. -n 40');
+        return '--num-updated must be a positive integer, e.g. -n 40';
       }
       if (argv['jobs'] !== undefined && (!Number.isInteger(argv['jobs']) || (argv['jobs'] as number) < 1)) {
-        throw new Error('--jobs must be a positive integer, e.g. -j 4');
+        return '--jobs must be a positive integer, e.g. -j 4';
       }
       return true;
     }) as unknown as Argv<RunArgs>;

@@ -27,6 +27,7 @@ export function describeSkip(reason: SkipReason): string {
     case 'manual': return 'manual: the event is in MANUAL mode';
     case 'blocked': return `blocked: ${reason.inputs.join(', ')} failed`;
     case 'bad-path': return `bad-path: ${reason.problem}`;
+    case 'superseded': return 'superseded: another process regenerated it first';
   }
 }
 

@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   chmodSync,
-  closeSync,
   existsSync,
-  fsyncSync,
-  openSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -15,6 +12,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { GenerationError, describeError } from '../errors.js';
@@ -52,6 +50,8 @@ export interface GenerationSettings {
 
 export type GenerationOutcome =
   | { readonly status: 'succeeded'; readonly hash: ContentHash; readonly changed: boolean }
+  /** Another process replaced the output after this pass planned it: nothing to do. */
+  | { readonly status: 'superseded'; readonly hash: ContentHash | undefined }
   | { readonly status: 'failed'; readonly error: string }
   | { readonly status: 'intent-held'; readonly until: number; readonly pid?: number };
 
@@ -98,7 +98,7 @@ export async function generateRule(
   const expiresAt = started + rule.timeoutSeconds * 1000;
   const me = { pid: process.pid, host: hostname() };
 
-  let claim: { held: true; until: number; pid: number | undefined } | { held: false };
+  let claim: { held: true; until: number; pid: number | undefined } | { held: false; superseded?: { hash: ContentHash | undefined } };
   try {
     claim = await withEventLock(event.eventDir, () => {
     if (existsSync(paths.intent)) {
@@ -108,6 +108,12 @@ export async function generateRule(
         return { held: true as const, until: other.expiresAt, pid: other.pid };
       }
     }
+    // The plan was made from a snapshot: if the output changed since (another process made it),
+    // there is nothing left to do.
+    const finalPath = join(event.eventDir, rule.filename);
+    const stat = statSync(finalPath, { throwIfNoEntry: false });
+    const currentHash = stat?.isFile() === true ? settings.cache.hash(finalPath, stat) : undefined;
+    if (currentHash !== previousHash) return { held: false as const, superseded: { hash: currentHash } };
     writeFileAtomicSync(paths.intent, serializeIntent({ expiresAt, ...me }), { durable: false });
     return { held: false as const };
     });
@@ -119,6 +125,7 @@ export async function generateRule(
     return { status: 'failed', error: message };
   }
   if (claim.held) return { status: 'intent-held', until: claim.until, ...(claim.pid === undefined ? {} : { pid: claim.pid }) };
+  if (claim.superseded !== undefined) return { status: 'superseded', hash: claim.superseded.hash };
 
   emit({ type: 'step-started', event, rule: rule.name, reason });
   const tmpRoot = join(event.eventDir, TMP_DIRNAME);
@@ -202,7 +209,7 @@ export async function generateRule(
     // Flush the new bytes before the rename makes them the output, and outside the event lock:
     // other rules of the event need not wait for the disk. Riders are not fsynced: a rider lost
     // to a power cut only makes the next pass redo that output.
-    if (settings.durable) fsyncFile(produced);
+    if (settings.durable) await fsyncFile(produced);
     await withEventLock(event.eventDir, async () => {
       stage = 'checking-in';
       const intent = existsSync(paths.intent) ? parseIntent(readFileSync(paths.intent, 'utf8')) : undefined;
@@ -269,17 +276,20 @@ export async function generateRule(
     return { status: 'failed', error: message };
   } finally {
     clearTimeout(timer);
-    if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
+    // Removed off the main thread (an rmdir costs milliseconds on some disks); leftovers of a
+    // crash are swept by the next pass.
+    if (workDir !== undefined) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
-function fsyncFile(path: string): void {
-  // Opening read-only is enough for fsync on Linux.
-  const fd = openSync(path, 'r');
+/** fdatasync on libuv's thread pool, so that other generations go on meanwhile. */
+async function fsyncFile(path: string): Promise<void> {
+  // Opening read-only is enough for fdatasync on Linux.
+  const handle = await open(path, 'r');
   try {
-    fsyncSync(fd);
+    await handle.datasync();
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 

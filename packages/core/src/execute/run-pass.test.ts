@@ -185,6 +185,23 @@ describe('a pass over temp event directories', () => {
     expect(second.ran).toEqual(['List']);
   });
 
+  it('does not redo an output another process made after the plan (superseded)', async () => {
+    const src = externalRule('Src', 'raw.dat');
+    let bRuns = 0;
+    // A stands in for a second llama process: while this pass waits, it writes B's output.
+    const a = defineRule({ name: 'A', filename: 'a.txt', inputs: [src], generate: async (ctx) => {
+      writeFileSync(join(ctx.event.eventDir, 'b.txt'), 'made elsewhere\n');
+      writeFileSync(ctx.outputPath, 'a\n');
+    } });
+    const b = defineRule({ name: 'B', filename: 'b.txt', inputs: [src], generate: async (ctx) => { bRuns++; writeFileSync(ctx.outputPath, 'b\n'); } });
+    const run = tempRun();
+    const event = makeEvent(run, 'S1', { 'raw.dat': 'x\n' });
+    const result = await pass(definePipeline('S', [src, a, b]), [event], { scheduler: new Scheduler(1) });
+    expect(bRuns).toBe(0);
+    expect(result.log.find((e) => e.type === 'step-skipped')).toMatchObject({ rule: 'B', reason: { kind: 'superseded' } });
+    expect(readFileSync(join(event.eventDir, 'b.txt'), 'utf8')).toBe('made elsewhere\n');
+  });
+
   it('commits each generation with the 3.5.1 message when versioning is on', async () => {
     const { pipeline } = chain();
     const run = tempRun();

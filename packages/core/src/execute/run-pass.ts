@@ -218,6 +218,9 @@ async function executeEventPlan(
           switch (result.status) {
             case 'succeeded':
               return { exists: true, hash: result.hash, failed: false };
+            case 'superseded':
+              settings.emit({ type: 'step-skipped', event, rule: name, reason: { kind: 'superseded' } });
+              return { exists: result.hash !== undefined, ...(result.hash === undefined ? {} : { hash: result.hash }), failed: false };
             case 'intent-held':
               settings.emit({ type: 'step-skipped', event, rule: name, reason: { kind: 'intent-held', until: result.until, ...(result.pid === undefined ? {} : { pid: result.pid }) } });
               return settled(name);

@@ -28,7 +28,9 @@ export type SkipReason =
   /** An input failed in this pass. */
   | { readonly kind: 'blocked'; readonly inputs: readonly string[] }
   /** The output path is unusable (a directory, unreadable, …); never removed automatically. */
-  | { readonly kind: 'bad-path'; readonly problem: string };
+  | { readonly kind: 'bad-path'; readonly problem: string }
+  /** Another process replaced the output after this pass planned it. */
+  | { readonly kind: 'superseded' };
 
 /** Why an existing output is kept. */
 export type FreshReason =

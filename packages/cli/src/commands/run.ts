@@ -42,6 +42,7 @@ import { logEngineEvent, ProgressLine } from '../reporters/log.js';
 import { formatPlanText } from '../reporters/plan-text.js';
 import { parseRunTarget, type RunTarget } from '../run-target.js';
 import { choosePipeline, formatPipeline } from '../select-pipeline.js';
+import { helpRequested } from '../help.js';
 import { llamaVersion } from '../version.js';
 import { ChangeWatcher } from '../watch.js';
 
@@ -98,6 +99,7 @@ export function rewritePlusOptions(argv: readonly string[]): string[] {
 
 function builder(yargs: Argv): Argv<RunArgs> {
   const env = process.env;
+  const full = helpRequested();
   return yargs
     .version(false)
     .usage(
@@ -113,7 +115,7 @@ function builder(yargs: Argv): Argv<RunArgs> {
     .option('version', { alias: 'V', type: 'boolean', describe: 'Print the version number and exit.' })
     .option('dev-mode', { alias: 'D', type: 'boolean', default: false, describe: 'Run even if the llama version is not a plain X.Y.Z or the installed source has local changes. Not for production except in an emergency.' })
     .option('err-alert', { type: 'boolean', default: false, describe: 'Alert maintainers on Slack (SLACK_API_TOKEN_LLAMA) about unhandled exceptions.' })
-    .option('filehandlers', { alias: 'f', type: 'string', array: true, describe: `FileHandlers to include (exactly these; missing inputs are not generated). Choices: ${DEFAULT_PIPELINE_NAMES.join(', ')}` })
+    .option('filehandlers', { alias: 'f', type: 'string', array: true, describe: `FileHandlers to include (exactly these; missing inputs are not generated).${full ? ` Choices: ${DEFAULT_PIPELINE_NAMES.join(', ')}` : ''}` })
     .option('plus-filehandlers', { type: 'string', array: true, describe: '+f / ++filehandlers: like -f, but all ancestors of the listed FileHandlers are included too.' })
     .option('pipeline', { alias: 'p', type: 'string', choices: [...PIPELINE_NAMES], describe: 'The pipeline to use; united with -f/+f when both are given.' })
     .option('print-default-pipeline', { type: 'boolean', default: false, describe: 'Print the contents of the default pipeline and quit.' })
@@ -136,7 +138,7 @@ function builder(yargs: Argv): Argv<RunArgs> {
     .option('jobs', { alias: 'j', type: 'number', describe: 'Generations at once, across all events (default $LLAMA_IO_DEFAULT_GEN_MAX_WORKERS or 4).' })
     .option('force', { type: 'string', array: true, describe: 'Regenerate these FileHandlers even when fresh (all selected ones when given without names).' })
     .option('verbose', { type: 'boolean', default: false, describe: 'With --dry-run, also list fresh steps.' })
-    .epilogue(EPILOGUE)
+    .epilogue(full ? EPILOGUE : '')
     .check((argv) => {
       if (argv['num-updated'] !== undefined && (!Number.isInteger(argv['num-updated']) || (argv['num-updated'] as number) < 1)) {
         return '--num-updated must be a positive integer, e.g. -n 40';

@@ -86,14 +86,15 @@ async function child(runDir, cacheFile, mode) {
   process.stdout.write(JSON.stringify({ totalMs: total, passMs: last, ran, rssMB: process.resourceUsage().maxRSS / 1024 }));
 }
 
-if (process.argv[2] === '--child') {
+const isMain = process.argv[1] === fileURLToPath(import.meta.url);
+if (isMain && process.argv[2] === '--child') {
   await child(process.argv[3], process.argv[4], process.argv[5]);
   process.exit(0);
 }
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const results = [];
-for (const n of sizes.length ? sizes : [100, 1000, 10000]) {
+for (const n of !isMain || process.argv[2] === '--child' ? [] : sizes.length ? sizes : [100, 1000, 10000]) {
   const root = join(process.env.BENCH_DIR ?? tmpdir(), `llama-planner-${n}`);
   rmSync(root, { recursive: true, force: true });
   const runDir = join(root, 'run');

@@ -46,6 +46,8 @@ describe('downselections (3.5.1 Run.downselect)', () => {
     const now = 10_000_000;
     expect(ids(await downselectEvents(events, [{ fhnameexists: 'PAstro' }], { now, pipeline }))).toEqual(['S1']);
     expect(ids(await downselectEvents(events, [{ fileexists: 'p_astro.json', invert: true }], { now, pipeline }))).toEqual(['G3', 'S2']);
+    // A name the file system refuses (ENAMETOOLONG) is simply not there.
+    expect(ids(await downselectEvents(events, [{ fileexists: 'x'.repeat(5000) }], { now, pipeline }))).toEqual([]);
     expect(ids(await downselectEvents(events, [{ vetoed: true }], { now, pipeline }))).toEqual(['S1']);
     expect(ids(await downselectEvents(events, [{ manual: false }], { now, pipeline }))).toEqual(['G3', 'S1']);
     expect(ids(await downselectEvents(events, [{ modbefore: 2500 }], { now, pipeline }))).toEqual(['G3', 'S1']);

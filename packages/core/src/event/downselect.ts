@@ -92,6 +92,15 @@ export function discoverEvents(runDir: string, glob = '*'): EventRef[] {
   return names.filter((n) => !n.includes('/')).sort().map((n) => eventRef(root, n));
 }
 
+/** Is there a regular file here? Any error (a name too long, a loop of links, …) means no. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
+}
+
 interface Facts {
   mtime?: number;
   ctime?: number;
@@ -175,7 +184,7 @@ async function passesLayer(event: EventRef, layer: DownselectLayer, facts: Facts
         if (!globToRegExp(String(value)).test(event.eventId)) return false;
         break;
       case 'fileexists':
-        if (!statSync(join(event.eventDir, String(value)), { throwIfNoEntry: false })?.isFile()) return false;
+        if (!isFile(join(event.eventDir, String(value)))) return false;
         break;
       case 'fhnameexists':
       case 'fhnamemeta': {

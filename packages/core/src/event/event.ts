@@ -100,8 +100,12 @@ export async function initEvent(
 
 /** Read FLAGS.json synchronously (for downselection). */
 export function readEventFlagsSync(eventDir: string): Result<Flags, Diagnostic[]> {
+  const path = join(eventDir, FLAGS_FILENAME);
+  // Checked first: most events of a large run may have no FLAGS.json, and a thrown ENOENT per
+  // event per pass is measurably slower than a stat.
+  if (!existsSync(path)) return validateFlags({});
   try {
-    return validateFlags(JSON.parse(readFileSync(join(eventDir, FLAGS_FILENAME), 'utf8')));
+    return validateFlags(JSON.parse(readFileSync(path, 'utf8')));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return validateFlags({});
     return err([{ code: 'flags-invalid', message: `FLAGS.json: ${(error as Error).message}` }]);

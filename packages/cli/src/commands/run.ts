@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -343,13 +343,11 @@ async function handler(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
     }
     if (ownLockDir === undefined) {
       const lockDir = lockDirFor(target);
-      const { mkdirSync } = await import('node:fs');
       mkdirSync(daemonLockRoot(), { recursive: true });
       if (!claimLockDir(lockDir)) throw new ConfigError(`could not acquire the daemon lock ${lockDir}; another llama run holds it (see llama run -R)`, { code: 'competitor' });
       ownLockDir = lockDir;
       if (!foreground) {
-        const { mkdirSync: mk } = await import('node:fs');
-        mk(logsDir(), { recursive: true });
+        mkdirSync(logsDir(), { recursive: true });
         const daemonLog = join(logsDir(), `${lockDirName([target.runDir], target.glob)}.log`);
         const pid = launchDaemon(runArgv, lockDir, daemonLog);
         process.stdout.write(`llama run: started daemon pid ${pid} for ${target.runDir}/${target.glob}\n  log: ${daemonLog}\n  stop it with: llama run ${args.run ?? ''} -k\n`);

@@ -178,8 +178,18 @@ export class HashCache {
 
   /** Remember a hash computed elsewhere (e.g. of an output we just wrote). */
   record(path: string, stat: Stats, hash: ContentHash, hashedAt = Date.now()): void {
+    const previous = this.#entry(path);
     this.#entries.set(path, { ...identity(stat, hashedAt), hash });
-    this.#dirty = true;
+    // A re-hash that found the same file and bytes (a racily clean file, e.g. one with an mtime
+    // in the future) changes nothing worth rewriting the whole index for.
+    const same =
+      previous !== undefined &&
+      previous.hash === hash &&
+      previous.ino === stat.ino &&
+      previous.size === stat.size &&
+      previous.mtimeMs === stat.mtimeMs &&
+      previous.ctimeMs === stat.ctimeMs;
+    if (!same) this.#dirty = true;
   }
 
   forget(path: string): void {

@@ -32,9 +32,10 @@ export interface SummaryContent {
   readonly neutrinoCaption: string;
 }
 
-export function formatPValue(p: number | undefined): string {
+export function formatPValue(p: number | undefined, resolution?: number): string {
   if (p === undefined) return 'n/a (no neutrino in the time window)';
-  if (p === 0) return '0';
+  // No background trial reached the observed value: the p-value is an upper bound, never 0.
+  if (p === 0) return resolution === undefined ? '< 1/trials (beyond every background trial)' : `< ${formatPValue(resolution)} (beyond every background trial)`;
   return p >= 1e-3 ? String(Number(p.toPrecision(3))) : p.toExponential(2);
 }
 
@@ -82,7 +83,7 @@ export function summaryContent(inputs: SummaryInputs): SummaryContent {
   }
   const llamaUrl = llamaEventUrl(runDir, eventId, env);
   const parameters: ParameterRow[] = [
-    { label: 'LLAMA p-value', value: formatPValue(significance.combinedPValue) },
+    { label: 'LLAMA p-value', value: formatPValue(significance.combinedPValue, significance.combinedPValueResolution) },
     { label: 'GW FAR', value: formatFar(info.far) },
     { label: 'GW pipeline', value: info.pipeline },
     { label: 'Alert type', value: info.alert_type },

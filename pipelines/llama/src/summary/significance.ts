@@ -13,6 +13,8 @@ export interface NeutrinoSignificance {
 
 export interface Significance {
   readonly combinedPValue: number | undefined;
+  /** 1 / number of background trials: a p-value of 0 means "below this". */
+  readonly combinedPValueResolution: number | undefined;
   readonly combinedOddsRatio: number | undefined;
   readonly neutrinos: readonly NeutrinoSignificance[];
 }
@@ -32,12 +34,14 @@ export function parseSignificance(raw: unknown, path: string): Significance {
   const problems: string[] = [];
   const combined = o['neutrino_gw_combined'];
   let combinedPValue: number | undefined;
+  let combinedPValueResolution: number | undefined;
   let combinedOddsRatio: number | undefined;
   if (combined !== undefined && combined !== null) {
     if (typeof combined !== 'object' || Array.isArray(combined)) problems.push('"outputs.neutrino_gw_combined" must be an object');
     else {
       const c = combined as Record<string, unknown>;
       combinedPValue = optionalNumber(c['p_value']);
+      combinedPValueResolution = optionalNumber(c['p_value_resolution']);
       combinedOddsRatio = optionalNumber(c['odds_ratio']);
       if (c['p_value'] !== undefined && c['p_value'] !== null && combinedPValue === undefined) problems.push('"neutrino_gw_combined.p_value" must be a number');
       if (combinedPValue !== undefined && (combinedPValue < 0 || combinedPValue > 1)) problems.push(`"neutrino_gw_combined.p_value" must lie in [0, 1], got ${combinedPValue}`);
@@ -66,7 +70,7 @@ export function parseSignificance(raw: unknown, path: string): Significance {
     });
   }
   if (problems.length > 0) throw new GenerationError(`${path}: malformed significance: ${problems.join('; ')}`);
-  return { combinedPValue, combinedOddsRatio, neutrinos };
+  return { combinedPValue, combinedPValueResolution, combinedOddsRatio, neutrinos };
 }
 
 export async function readSignificance(path: string): Promise<Significance> {

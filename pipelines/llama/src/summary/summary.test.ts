@@ -18,12 +18,15 @@ const INFO = {
 describe('summary formatting', () => {
   it('escapes LaTeX specials', () => {
     expect(texEscape('a_b & 50% #1 {x} ~ ^ $ \\')).toBe('a\\_b \\& 50\\% \\#1 \\{x\\} \\textasciitilde{} \\textasciicircum{} \\$ \\textbackslash{}');
+    expect(texEscape('p < 1e-4, x > 0')).toBe('p \\textless{} 1e-4, x \\textgreater{} 0');
   });
 
   it('formats p-values, FARs and times for people', () => {
     expect(formatPValue(0.0123456)).toBe('0.0123');
     expect(formatPValue(2.5e-5)).toBe('2.50e-5');
     expect(formatPValue(undefined)).toMatch(/n\/a/);
+    expect(formatPValue(0, 1e-4)).toBe('< 1.00e-4 (beyond every background trial)');
+    expect(formatPValue(0)).toMatch(/^< 1\/trials/);
     expect(formatFar(1 / (365.25 * 86400))).toBe('3.17e-8 Hz (one per 1 yr)');
     expect(formatFar(1 / 3600)).toMatch(/one per 1 h\)$/);
     expect(formatUtc('2025-01-01T10:00:00.000Z')).toBe('2025-01-01 10:00:00.000 UTC');

@@ -12,11 +12,14 @@ const TEX_SPECIALS: Readonly<Record<string, string>> = {
   _: '\\_',
   '~': '\\textasciitilde{}',
   '^': '\\textasciicircum{}',
+  // With the default OT1 font encoding < and > print as ¡ and ¿.
+  '<': '\\textless{}',
+  '>': '\\textgreater{}',
 };
 
 /** Escape text for LaTeX. */
 export function texEscape(text: string): string {
-  return text.replace(/[\\{}$&#%_~^]/g, (c) => TEX_SPECIALS[c] ?? c);
+  return text.replace(/[\\{}$&#%_~^<>]/g, (c) => TEX_SPECIALS[c] ?? c);
 }
 
 /** Inside \url{…} only %, # and unbalanced braces need care. */

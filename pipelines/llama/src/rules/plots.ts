@@ -30,6 +30,8 @@ export const CoincSummaryI3LvcTex = defineRule({
   name: 'CoincSummaryI3LvcTex',
   filename: 'summary_lvc-I3.tex',
   inputs: [SkymapInfo, CoincScatterI3LvcPdf, CoincSignificanceI3Lvc, IceCubeNeutrinoListTex, IceCubeNeutrinoList],
+  // 2: a p-value beyond every background trial is shown as an upper bound.
+  version: '2',
   description: 'LaTeX summary of the joint GW+neutrino analysis',
   generate: lazyGenerate(() => import('../summary/generate.js'), (m) => m.generateSummaryTex),
 });

@@ -13,7 +13,7 @@ const SPEC = {
   ],
 };
 
-async function until(check: () => boolean, ms = 30_000): Promise<boolean> {
+async function until(check: () => boolean, ms = 60_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (check()) return true;

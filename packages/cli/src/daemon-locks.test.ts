@@ -26,3 +26,18 @@ describe('3.5.1 daemon lock naming', () => {
     expect(globsIntersect('S190425a', 'S*z')).toBe(false);
   });
 });
+
+describe('claiming a daemon lock directory', () => {
+  it('appears with its pid already inside, once', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { claimLockDir, listDaemons } = await import('./daemon-locks.js');
+    const root = mkdtempSync(join(tmpdir(), 'llama-locks-'));
+    const lockDir = join(root, '%2Frun+%2A');
+    expect(claimLockDir(lockDir, process.pid, 'llama run /run/')).toBe(true);
+    expect(readFileSync(join(lockDir, 'pid'), 'utf8').trim()).toBe(String(process.pid));
+    expect(claimLockDir(lockDir, process.pid, 'llama run /run/')).toBe(false);
+    expect(listDaemons(root).map((e) => [e.runDirs, e.glob, e.alive])).toEqual([[['/run'], '*', true]]);
+  });
+});

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { processAlive } from '@llama/core';
 
 /**
@@ -94,7 +94,7 @@ export function listDaemons(root: string): DaemonEntry[] {
   if (!existsSync(root)) return [];
   const entries: DaemonEntry[] = [];
   for (const name of readdirSync(root).sort()) {
-    if (!name.includes('+')) continue;
+    if (!name.includes('+') || name.startsWith('.')) continue;
     const lockDir = join(root, name);
     const pidText = readOptional(join(lockDir, 'pid'));
     const pid = pidText === undefined ? undefined : Number.parseInt(pidText, 10);
@@ -107,7 +107,8 @@ export function listDaemons(root: string): DaemonEntry[] {
       pid: pid !== undefined && Number.isInteger(pid) ? pid : undefined,
       commandLine: readOptional(join(lockDir, 'cmdline')),
       startedAt: readOptional(join(lockDir, 'started')),
-      alive: pid !== undefined && processAlive(pid),
+      // A directory without a pid is only a leftover once it is a few seconds old.
+      alive: pid !== undefined ? processAlive(pid) : Date.now() - (statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs ?? 0) < 10_000,
     });
   }
   return entries;
@@ -126,13 +127,23 @@ export function cleanDeadDaemons(root: string): DaemonEntry[] {
   return dead;
 }
 
-/** Atomically claim a lock directory (mkdir); false when it exists. */
-export function claimLockDir(lockDir: string): boolean {
+/**
+ * Atomically claim a lock directory that already holds its pid, command line and start time:
+ * it is filled under a private name and renamed into place, so no other llama (a -R listing, a
+ * competitor cleaning up dead entries) ever sees a claimed directory without its pid. False when
+ * another process holds it.
+ */
+export function claimLockDir(lockDir: string, pid: number, commandLine: string): boolean {
+  const staging = join(dirname(lockDir), '.claims', `${process.pid}-${randomBytes(4).toString('hex')}`);
+  mkdirSync(staging, { recursive: true });
+  writeDaemonInfo(staging, pid, commandLine);
   try {
-    mkdirSync(lockDir, { recursive: false });
+    renameSync(staging, lockDir);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    rmSync(staging, { recursive: true, force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
     throw error;
   }
 }

@@ -344,7 +344,7 @@ async function handler(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
     if (ownLockDir === undefined) {
       const lockDir = lockDirFor(target);
       mkdirSync(daemonLockRoot(), { recursive: true });
-      if (!claimLockDir(lockDir)) throw new ConfigError(`could not acquire the daemon lock ${lockDir}; another llama run holds it (see llama run -R)`, { code: 'competitor' });
+      if (!claimLockDir(lockDir, process.pid, ['llama', 'run', ...runArgv].join(' '))) throw new ConfigError(`could not acquire the daemon lock ${lockDir}; another llama run holds it (see llama run -R)`, { code: 'competitor' });
       ownLockDir = lockDir;
       if (!foreground) {
         mkdirSync(logsDir(), { recursive: true });
@@ -353,7 +353,6 @@ async function handler(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
         process.stdout.write(`llama run: started daemon pid ${pid} for ${target.runDir}/${target.glob}\n  log: ${daemonLog}\n  stop it with: llama run ${args.run ?? ''} -k\n`);
         return;
       }
-      writeDaemonInfo(lockDir, process.pid, ['llama', 'run', ...runArgv].join(' '));
     }
   }
   const daemonLog = inheritedLockDir === undefined ? [] : [join(logsDir(), `${lockDirName([target.runDir], target.glob)}.log`)];

@@ -199,15 +199,18 @@ describe('llama run -K and -r', () => {
     // Generous: under a loaded CI machine the old daemon's graceful exit and two CLI starts add up.
     const deadline = Date.now() + 60_000;
     let listed = '';
-    while (Date.now() < deadline) {
-      listed = (await llama(['run', '-R'], { env })).stdout;
-      if (listed.includes(`pid ${second.child.pid}`)) break;
-      await sleep(200);
+    try {
+      while (Date.now() < deadline) {
+        listed = (await llama(['run', '-R'], { env })).stdout;
+        if (listed.includes(`pid ${second.child.pid}`)) break;
+        await sleep(200);
+      }
+      expect(second.output().stdout).toContain(`stopping pid ${pid}`);
+      expect({ listed, stderr: second.output().stderr }).toMatchObject({ listed: expect.stringContaining(`pid ${second.child.pid}`) });
+      expect(listed).not.toContain(`pid ${pid}\n`);
+    } finally {
+      second.child.kill('SIGTERM');
     }
-    expect(second.output().stdout).toContain(`stopping pid ${pid}`);
-    expect({ listed, stderr: second.output().stderr }).toMatchObject({ listed: expect.stringContaining(`pid ${second.child.pid}`) });
-    expect(listed).not.toContain(`pid ${pid}\n`);
-    second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
   });
 

@@ -418,6 +418,13 @@ export function radecToThetaPhi(raDeg: number, decDeg: number): [number, number]
   return [HALF_PI - decDeg * DEG, phi];
 }
 
+/** Right ascension and declination (degrees) → unit vector [x, y, z]. */
+export function radecToVec(raDeg: number, decDeg: number): [number, number, number] {
+  const ra = raDeg * DEG;
+  const dec = decDeg * DEG;
+  return [Math.cos(dec) * Math.cos(ra), Math.cos(dec) * Math.sin(ra), Math.sin(dec)];
+}
+
 /** [theta, phi] (radians) → [RA, Dec] in degrees, RA in [0, 360). */
 export function thetaPhiToRadec(theta: number, phi: number): [number, number] {
   let ra = (phi / DEG) % 360;

@@ -6,6 +6,7 @@ import type { MultiLineString } from 'geojson';
 import { credibleContours } from './contours.js';
 import { drawZoom, zoomGeometry, type ZoomGeometry } from './zoom.js';
 import type { Neutrino, ZtfTrigger } from './messengers.js';
+import { drawNeutrinoMarker, drawZtfMarker } from './markers.js';
 import type { Painter, PathSink, Rgba } from './painter.js';
 import type { SkyLookup } from './sky-lookup.js';
 
@@ -218,16 +219,7 @@ export function drawSkyPlot(painter: Painter, prepared: PreparedSkyPlot): void {
   for (const trigger of model.ztf ?? []) {
     const point = projection([trigger.ra, trigger.dec]);
     if (!point) continue;
-    const [x, y] = point;
-    const diamond = (sink: PathSink) => {
-      sink.moveTo(x, y - 5);
-      sink.lineTo(x + 4, y);
-      sink.lineTo(x, y + 5);
-      sink.lineTo(x - 4, y);
-      sink.closePath();
-    };
-    painter.path(diamond, { stroke: '#ffffff', lineWidth: 2.6 });
-    painter.path(diamond, { stroke: ZTF, lineWidth: 1.3 });
+    drawZtfMarker(painter, point[0], point[1]);
   }
 
   // Neutrinos: uncertainty circles (true circles on the sphere), × markers, row numbers.
@@ -238,16 +230,7 @@ export function drawSkyPlot(painter: Painter, prepared: PreparedSkyPlot): void {
     }
     const point = projection([neutrino.ra, neutrino.dec]);
     if (!point) continue;
-    const [x, y] = point;
-    const cross = (sink: PathSink) => {
-      sink.moveTo(x - 4.5, y - 4.5);
-      sink.lineTo(x + 4.5, y + 4.5);
-      sink.moveTo(x - 4.5, y + 4.5);
-      sink.lineTo(x + 4.5, y - 4.5);
-    };
-    painter.path(cross, { stroke: '#ffffff', lineWidth: 3.4 });
-    painter.path(cross, { stroke: NEUTRINO, lineWidth: 1.7 });
-    painter.text(String(index + 1), x + 6, y - 6, { size: 10, color: NEUTRINO, bold: true, baseline: 'alphabetic', halo: '#ffffff' });
+    drawNeutrinoMarker(painter, point[0], point[1], String(index + 1));
   }
 
   if (layout.zoom) {

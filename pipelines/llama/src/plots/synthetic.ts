@@ -1,4 +1,4 @@
-import { pix2vec } from '../healpix/index.js';
+import { pix2vec, radecToVec } from '../healpix/index.js';
 import type { Skymap } from '../skymap/types.js';
 
 /** A blob on the sky: Fisher–von Mises with concentration kappa (1/σ² in radians⁻²), weight w. */
@@ -9,11 +9,6 @@ export interface Blob {
   readonly weight?: number;
 }
 
-function unit(raDeg: number, decDeg: number): [number, number, number] {
-  const ra = (raDeg * Math.PI) / 180;
-  const dec = (decDeg * Math.PI) / 180;
-  return [Math.cos(dec) * Math.cos(ra), Math.cos(dec) * Math.sin(ra), Math.sin(dec)];
-}
 
 /** Normalised Fisher–von Mises density per steradian at angular distance with cos = cosAngle. */
 export function fisherDensity(kappa: number, cosAngle: number): number {
@@ -36,7 +31,7 @@ export function syntheticSkymap(order: number, blobs: readonly Blob[], meta: Par
   const ipix = new Float64Array(npix);
   const orders = new Uint8Array(npix).fill(order);
   const totalWeight = blobs.reduce((sum, blob) => sum + (blob.weight ?? 1), 0);
-  const centres = blobs.map((blob) => ({ v: unit(blob.ra, blob.dec), kappa: blob.kappa, w: (blob.weight ?? 1) / totalWeight }));
+  const centres = blobs.map((blob) => ({ v: radecToVec(blob.ra, blob.dec), kappa: blob.kappa, w: (blob.weight ?? 1) / totalWeight }));
   for (let p = 0; p < npix; p++) {
     ipix[p] = p;
     const [x, y, z] = pix2vec(order, p, 'NESTED');

@@ -2,10 +2,11 @@ import { contours } from 'd3-contour';
 import { geoAzimuthalEquidistant, geoCircle, geoDistance, geoGraticule, geoPath, type GeoProjection } from 'd3-geo';
 import type { MultiLineString } from 'geojson';
 import { pix2radec } from '../healpix/index.js';
+import { drawNeutrinoMarker, drawZtfMarker } from './markers.js';
 import type { Painter, PathSink } from './painter.js';
 import type { SkyLookup } from './sky-lookup.js';
 import type { SkyPlotModel } from './sky-plot.js';
-import { COLOUR_LUT, GRID, INK, LUT_SIZE, NEUTRINO, ZTF } from './style.js';
+import { COLOUR_LUT, GRID, INK, LUT_SIZE, NEUTRINO } from './style.js';
 
 /** A zoom panel on the 90% region: where it looks and where it is drawn. */
 export interface ZoomGeometry {
@@ -198,16 +199,7 @@ export function drawZoom(painter: Painter, model: SkyPlotModel, zoom: ZoomGeomet
   for (const trigger of model.ztf ?? []) {
     const point = projection([trigger.ra, trigger.dec]);
     if (!inside(point, trigger.ra, trigger.dec)) continue;
-    const [x, y] = point;
-    const diamond = (sink: PathSink) => {
-      sink.moveTo(x, y - 5);
-      sink.lineTo(x + 4, y);
-      sink.lineTo(x, y + 5);
-      sink.lineTo(x - 4, y);
-      sink.closePath();
-    };
-    painter.path(diamond, { stroke: '#ffffff', lineWidth: 2.6 });
-    painter.path(diamond, { stroke: ZTF, lineWidth: 1.3 });
+    drawZtfMarker(painter, point[0], point[1]);
   }
   for (const [index, neutrino] of (model.neutrinos ?? []).entries()) {
     if (neutrino.sigma > 0 && geoDistance(zoom.centre, [neutrino.ra, neutrino.dec]) * DEG < 90 + neutrino.sigma) {
@@ -216,16 +208,7 @@ export function drawZoom(painter: Painter, model: SkyPlotModel, zoom: ZoomGeomet
     }
     const point = projection([neutrino.ra, neutrino.dec]);
     if (!inside(point, neutrino.ra, neutrino.dec)) continue;
-    const [x, y] = point;
-    const cross = (sink: PathSink) => {
-      sink.moveTo(x - 4.5, y - 4.5);
-      sink.lineTo(x + 4.5, y + 4.5);
-      sink.moveTo(x - 4.5, y + 4.5);
-      sink.lineTo(x + 4.5, y - 4.5);
-    };
-    painter.path(cross, { stroke: '#ffffff', lineWidth: 3.4 });
-    painter.path(cross, { stroke: NEUTRINO, lineWidth: 1.7 });
-    painter.text(String(index + 1), x + 6, y - 6, { size: 10, color: NEUTRINO, bold: true, halo: '#ffffff' });
+    drawNeutrinoMarker(painter, point[0], point[1], String(index + 1));
   }
 
   // Frame and edge labels (RA along the bottom, Dec along the left).

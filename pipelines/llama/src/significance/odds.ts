@@ -1,4 +1,4 @@
-import { orderToNpix, pix2vec } from '../healpix/index.js';
+import { orderToNpix, pix2vec, radecToVec } from '../healpix/index.js';
 import type { Skymap } from '../skymap/types.js';
 import type { NeutrinoModel } from './model.js';
 import { expint1, gaussLegendre } from './numeric.js';
@@ -104,11 +104,6 @@ function normalised(v: [number, number, number]): [number, number, number] {
   return [v[0] / n, v[1] / n, v[2] / n];
 }
 
-function radecVector(raDeg: number, decDeg: number): [number, number, number] {
-  const ra = (raDeg * Math.PI) / 180;
-  const dec = (decDeg * Math.PI) / 180;
-  return [Math.cos(dec) * Math.cos(ra), Math.cos(dec) * Math.sin(ra), Math.sin(dec)];
-}
 
 /** log10(k) grid of the tabulated energy marginals. */
 const LOG_K_MIN = -14;
@@ -453,7 +448,7 @@ function refinedIntegral(
 /** The PSF integral of one neutrino over the skymap's pixels (≈1 on an all-sky map). */
 export function psfIntegral(prep: PreparedSkymap, ra: number, dec: number, sigmaDeg: number): number {
   const sigma = (sigmaDeg * Math.PI) / 180;
-  const v = radecVector(ra, dec);
+  const v = radecToVec(ra, dec);
   const samples = psfPixelIntegrals(prep, [{ v, kappa: 1 / (sigma * sigma) }], Math.min(Math.PI, PSF_SIGMAS * sigma), sigma);
   return samples.reduce((a, s) => a + s.weight, 0);
 }
@@ -475,7 +470,7 @@ export function computeOdds(prep: PreparedSkymap, neutrinos: readonly Significan
     const log10E = Math.log10(n.energy);
     const t = timeTerm(n.dt, prm);
     const b = model.backgroundDensity(n.dec, log10E, window);
-    return { n, sigma, kappa: 1 / (sigma * sigma), v: normalised(radecVector(n.ra, n.dec)), log10E, t, b, scale: t / (prm.ratebgnu * b) };
+    return { n, sigma, kappa: 1 / (sigma * sigma), v: normalised(radecToVec(n.ra, n.dec)), log10E, t, b, scale: t / (prm.ratebgnu * b) };
   });
 
   const s1 = prepared.map((x) => {

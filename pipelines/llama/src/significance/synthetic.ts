@@ -1,4 +1,4 @@
-import { orderToNpix, pix2vec } from '../healpix/index.js';
+import { orderToNpix, pix2vec, radecToVec } from '../healpix/index.js';
 import type { Skymap } from '../skymap/types.js';
 import type { Rng } from './numeric.js';
 import type { Population } from './parameters.js';
@@ -28,11 +28,6 @@ export interface SyntheticOptions {
   readonly distSigma?: number;
 }
 
-function unit(raDeg: number, decDeg: number): [number, number, number] {
-  const ra = (raDeg * Math.PI) / 180;
-  const dec = (decDeg * Math.PI) / 180;
-  return [Math.cos(dec) * Math.cos(ra), Math.cos(dec) * Math.sin(ra), Math.sin(dec)];
-}
 
 /** Normalisation 1/∫_0^∞ r² N(r; μ, σ) dr of the distance ansatz (DISTNORM). */
 export function distanceNorm(mu: number, sigma: number): number {
@@ -54,7 +49,7 @@ export function fisherMixtureSkymap(blobs: readonly Blob[], options: SyntheticOp
   const comps = blobs.map((b) => {
     const s = (b.sigmaDeg * Math.PI) / 180;
     const kappa = 1 / (s * s);
-    return { v: unit(b.ra, b.dec), kappa, norm: (b.weight * kappa) / (2 * Math.PI * -Math.expm1(-2 * kappa)) };
+    return { v: radecToVec(b.ra, b.dec), kappa, norm: (b.weight * kappa) / (2 * Math.PI * -Math.expm1(-2 * kappa)) };
   });
   const wsum = blobs.reduce((a, b) => a + b.weight, 0);
   const densityAt = (x: number, y: number, z: number): number => {

@@ -1,5 +1,3 @@
-import { ConfigError } from '@llama/core';
-import { rewritePlusOptions } from './commands/run.js';
 import { createParser } from './parser.js';
 
 /** A command-line mistake found by yargs (unknown option, bad choice, missing argument). */
@@ -11,8 +9,10 @@ class UsageError extends Error {
 export async function main(argv: readonly string[]): Promise<number> {
   process.exitCode = undefined;
   let usage: string | undefined;
+  // `+f X` is `llama run` syntax; the run module (with what it imports) loads only when needed.
+  const args = argv.includes('+f') || argv.includes('++filehandlers') ? (await import('./commands/run.js')).rewritePlusOptions(argv) : argv;
   try {
-    await createParser(rewritePlusOptions(argv))
+    await createParser(args)
       .fail((message, error) => {
         // yargs passes a message for command-line mistakes (validation, .check) and none for an
         // exception from a command's handler. Throwing stops it: a command whose arguments
@@ -23,6 +23,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       })
       .parseAsync();
   } catch (error) {
+    // Loaded here, not up front: `llama --help` and `llama run -V` do without @llama/core.
+    const { ConfigError } = await import('@llama/core');
     if (usage !== undefined && !(error instanceof ConfigError)) {
       process.stderr.write(`llama: ${usage}\nRun with --help for usage.\n`);
       return 2;

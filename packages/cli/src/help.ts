@@ -20,19 +20,22 @@ export function helpRequested(): boolean {
   return helpWanted;
 }
 
-/** The part of yargs' instance API that lists the declared options (missing from @types/yargs 17). */
-interface OptionsListing {
+/** yargs instance API missing from @types/yargs 17: the declared options; usage(null) disables the usage text. */
+interface UntypedYargs<T> {
   getOptions(): { key: Record<string, unknown> };
+  usage(message: null): Argv<T>;
 }
 
 /**
- * Before a command's handler runs, yargs renders its help text (kept for a later showHelp):
- * with 25 options that is ~40 ms of text wrapping on every `llama run`. Hidden options are
- * still parsed and validated but not laid out, so hide them all unless help is shown.
+ * Before a command's handler runs, yargs renders its help text (kept for a later showHelp,
+ * which llama never calls): with 25 options that is ~40 ms of text wrapping on every
+ * `llama run`. Hidden options are still parsed and validated but not laid out, so hide them
+ * all, drop the usage paragraph and wrap nothing, unless help is shown.
  */
 export function hideOptionsUnlessHelp<T>(yargs: Argv<T>): Argv<T> {
   if (helpRequested()) return yargs;
-  let hidden = yargs;
-  for (const key of Object.keys((yargs as unknown as OptionsListing).getOptions().key)) hidden = hidden.hide(key);
+  const untyped = yargs as unknown as UntypedYargs<T>;
+  let hidden = untyped.usage(null).wrap(null);
+  for (const key of Object.keys(untyped.getOptions().key)) hidden = hidden.hide(key);
   return hidden;
 }

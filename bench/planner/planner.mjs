@@ -65,12 +65,13 @@ function buildEvent(pipeline, dir, seed) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function child(runDir, cacheFile, mode) {
-  // One planning process: load the index, pass, save the index.
-  const { HashCache, Scheduler, runPass, discoverEvents } = core;
+async function child(runDir, stateDir, mode) {
+  // One planning process: load the index, pass, save the index (as `llama run` does).
+  const { HashCache, CleanEvents, Scheduler, runPass, discoverEvents } = core;
   const pipeline = shapedPipeline();
   const t0 = performance.now();
-  const cache = HashCache.load(cacheFile);
+  const cache = HashCache.load(join(stateDir, 'hashes'));
+  const clean = process.env.BENCH_NO_CLEAN === '1' ? undefined : CleanEvents.load(join(stateDir, 'clean.json'));
   const events = discoverEvents(runDir);
   const passes = mode === 'noop-warm' ? 2 : 1;
   let last;
@@ -78,10 +79,11 @@ async function child(runDir, cacheFile, mode) {
   for (let p = 0; p < passes; p++) {
     const t = performance.now();
     ran = 0;
-    await runPass({ pipeline, events, cache, scheduler: new Scheduler(4), emit: (e) => { if (e.type === 'step-succeeded') ran++; }, versioning: false, durable: false });
+    await runPass({ pipeline, events, cache, ...(clean ? { clean } : {}), scheduler: new Scheduler(4), emit: (e) => { if (e.type === 'step-succeeded') ran++; }, versioning: false, durable: false });
     last = performance.now() - t;
   }
-  cache.save(cacheFile);
+  cache.save();
+  clean?.save();
   const total = performance.now() - t0;
   process.stdout.write(JSON.stringify({ totalMs: total, passMs: last, ran, rssMB: process.resourceUsage().maxRSS / 1024 }));
 }
@@ -102,7 +104,7 @@ for (const n of !isMain || process.argv[2] === '--child' ? [] : sizes.length ? s
   const tGen = performance.now();
   for (let i = 0; i < n; i++) buildEvent(pipeline, join(runDir, `S${String(i).padStart(6, '0')}`), i);
   const genS = (performance.now() - tGen) / 1000;
-  const cacheFile = join(root, 'index.json');
+  const cacheFile = join(root, 'state');
   const run = (mode) => JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', runDir, cacheFile, mode], { encoding: 'utf8', maxBuffer: 1 << 20 }));
   run('noop'); // first pass hashes everything and writes the index
   const row = { n, generateS: genS.toFixed(1) };

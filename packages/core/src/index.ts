@@ -10,6 +10,8 @@ export * from './event/event.js';
 export * from './event/downselect.js';
 export * from './hash/hash.js';
 export * from './state/snapshot.js';
+export * from './state/clean-events.js';
+export * from './rule/cooldown.js';
 export * from './plan/types.js';
 export * from './plan/decide.js';
 export * from './plan/plan.js';

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import {
   ConfigError,
   DOWNSELECT_OPTIONS,
+  CleanEvents,
   HashCache,
   Scheduler,
   describeError,
@@ -263,9 +264,12 @@ function launchDaemon(argv: readonly string[], lockDir: string, logFile: string)
   return pid;
 }
 
-function indexFile(runDirs: readonly string[]): string {
+/** Where a run's hash index and clean-event records live (outside the run: they are a cache). */
+function stateDir(runDirs: readonly string[]): string {
   const key = createHash('sha1').update([...runDirs].sort().join('\0')).digest('hex').slice(0, 16);
-  return join(cacheDir(), 'index', `${key}.json`);
+  // Before 0.2 the index was one file, `${key}.json`; it is superseded by the sharded one.
+  rmSync(join(cacheDir(), 'index', `${key}.json`), { force: true });
+  return join(cacheDir(), 'index', key);
 }
 
 async function handler(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
@@ -402,8 +406,10 @@ async function runLoop(ctx: LoopContext): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  const cacheFile = indexFile([ctx.target.runDir]);
-  const cache = HashCache.load(cacheFile);
+  const state = stateDir([ctx.target.runDir]);
+  const cache = HashCache.load(join(state, 'hashes'));
+  // --json reports every step of every event, so it plans them all.
+  const clean = args.json ? undefined : CleanEvents.load(join(state, 'clean.json'));
   const jobs = args.jobs ?? (Number.parseInt(process.env['LLAMA_IO_DEFAULT_GEN_MAX_WORKERS'] ?? '', 10) || undefined);
   const scheduler = new Scheduler(jobs);
   const json = args.json ? new JsonCollector() : undefined;
@@ -444,6 +450,7 @@ async function runLoop(ctx: LoopContext): Promise<number> {
           versioning,
           dryRun: ctx.dryRun,
           engineVersion: llamaVersion(),
+          ...(clean === undefined ? {} : { clean }),
         });
         plans = result.plans;
       } catch (error) {
@@ -453,9 +460,10 @@ async function runLoop(ctx: LoopContext): Promise<number> {
         if (!ctx.continuous) return 1;
       }
       try {
-        cache.save(cacheFile);
+        cache.save();
+        clean?.save();
       } catch (error) {
-        log.warning(`could not save the hash index ${cacheFile}: ${describeError(error)}`);
+        log.warning(`could not save the hash index under ${state}: ${describeError(error)}`);
       }
       if (!ctx.continuous) {
         progress?.clear();
@@ -486,6 +494,7 @@ async function runLoop(ctx: LoopContext): Promise<number> {
 function earliestDue(plans: readonly EventPlan[]): number | undefined {
   let due: number | undefined;
   for (const plan of plans) {
+    if (plan.unchanged?.until !== undefined) due = Math.min(due ?? Infinity, plan.unchanged.until + 50);
     for (const step of plan.steps) {
       if (step.action === 'skip' && (step.reason.kind === 'cooling-down' || step.reason.kind === 'intent-held')) {
         due = Math.min(due ?? Infinity, step.reason.until + 50);

@@ -28,7 +28,7 @@ import {
   type VetoRider,
 } from '../event/riders.js';
 import { sha256, xxh64, type ContentHash, type HashCache } from '../hash/hash.js';
-import { cooldownSeconds } from '../plan/decide.js';
+import { cooldownSeconds } from '../rule/cooldown.js';
 import type { RunReason } from '../plan/types.js';
 import type { EventRef, Flags, GenerateContext, Rule, RuleLogger } from '../rule/types.js';
 import { processAlive, writeFileAtomicSync } from '../util/fs.js';

@@ -7,7 +7,8 @@ import { isForced, planEvent } from '../plan/plan.js';
 import type { EventPlan, PlanOptions, Step } from '../plan/types.js';
 import type { Pipeline } from '../rule/pipeline.js';
 import type { EventRef, Flags, Rule } from '../rule/types.js';
-import { loadEventSnapshot, type EventSnapshot, type RuleState } from '../state/snapshot.js';
+import { CleanEvents } from '../state/clean-events.js';
+import { loadEventSnapshot, snapshotLayout, unchangedSince, type EventSnapshot, type RuleState } from '../state/snapshot.js';
 import type { Emit, PassSummary } from './events.js';
 import { generateRule, sweepTmpDir, writePermanentVeto, type GenerationOutcome, type GenerationSettings } from './generate.js';
 import { ensureGitRepo } from './git.js';
@@ -56,6 +57,12 @@ export interface PassOptions {
   /** Plan and report, write nothing. */
   readonly dryRun?: boolean;
   readonly engineVersion?: string;
+  /**
+   * Events known to have nothing to do: an event whose files are all as when it was last found
+   * clean is not planned again (its plan is `unchanged`). Not used when dry-running or forcing,
+   * which ask for every step's reason.
+   */
+  readonly clean?: CleanEvents;
 }
 
 /** How a rule ended in this pass, as its dependents see it. */
@@ -105,15 +112,28 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
   };
   const plans: EventPlan[] = [];
   const work: Promise<void>[] = [];
+  const worked: EventRef[] = [];
   const stopping = (): boolean => options.stopNew?.aborted === true || options.shutdown?.aborted === true;
+  const allowManual = options.allowManual ?? false;
+  const layout = snapshotLayout(options.pipeline);
+  const cleanKey = `${layout.key}${allowManual ? '+manual' : ''}`;
+  const clean = options.dryRun === true ? undefined : options.clean;
+  const reuse = clean !== undefined && options.force === undefined;
+  const planOptions: PlanOptions = { now: 0, ...(options.force === undefined ? {} : { force: options.force }), allowManual };
   for (const event of options.events) {
     if (stopping()) break;
-    const snapshot = loadEventSnapshot(event, options.pipeline, options.cache);
-    const plan = planEvent(options.pipeline, snapshot, {
-      now: now(),
-      ...(options.force === undefined ? {} : { force: options.force }),
-      allowManual: options.allowManual ?? false,
-    });
+    if (reuse) {
+      const record = clean.get(cleanKey, event.eventDir);
+      if (record !== undefined && (record.until === undefined || record.until > now()) && unchangedSince(event.eventDir, layout, record)) {
+        const plan: EventPlan = { event, steps: [], warnings: [], unchanged: { until: record.until } };
+        plans.push(plan);
+        emit({ type: 'event-planned', plan });
+        continue;
+      }
+    }
+    const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: clean !== undefined });
+    const plan = planEvent(options.pipeline, snapshot, { ...planOptions, now: now() });
+    if (clean !== undefined) noteClean(clean, cleanKey, snapshot, plan, reuse);
     plans.push(plan);
     emit({ type: 'event-planned', plan });
     for (const warning of plan.warnings) emit({ type: 'warning', event, message: warning });
@@ -130,6 +150,7 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
       }
     }
     if (!plan.steps.some((s) => s.action === 'run' || s.action === 'veto')) continue;
+    worked.push(event);
     work.push(
       executeEventPlan(plan, snapshot, options, settings, stopping).catch((error: unknown) => {
         emit({ type: 'event-error', event, diagnostics: [{ code: 'internal', message: describeError(error) }] });
@@ -137,9 +158,34 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
     );
   }
   await Promise.all(work);
+  // Look at the events that had work once more, so that the next pass can skip those now clean.
+  if (clean !== undefined && reuse && !stopping()) {
+    for (const event of worked) {
+      const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: true });
+      noteClean(clean, cleanKey, snapshot, planEvent(options.pipeline, snapshot, { ...planOptions, now: now() }), true);
+    }
+  }
   const summary: PassSummary = { events: options.events.length, ...counts, durationMs: now() - started };
   emit({ type: 'pass-finished', summary });
   return { plans, summary };
+}
+
+/**
+ * Record the event as clean when its plan has nothing to write, no warning, no intent of another
+ * run and its files were read without a race; otherwise drop any record of it.
+ */
+function noteClean(clean: CleanEvents, key: string, snapshot: EventSnapshot, plan: EventPlan, unforced: boolean): void {
+  const fingerprint = snapshot.fingerprint;
+  const isClean =
+    unforced &&
+    fingerprint !== undefined &&
+    !fingerprint.intent &&
+    plan.error === undefined &&
+    plan.warnings.length === 0 &&
+    snapshot.repairs.length === 0 &&
+    plan.steps.every((s) => s.action === 'fresh' || s.action === 'skip');
+  if (isClean) clean.set(key, snapshot.event.eventDir, fingerprint);
+  else clean.delete(key, snapshot.event.eventDir);
 }
 
 async function executeEventPlan(

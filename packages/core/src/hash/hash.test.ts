@@ -1,8 +1,8 @@
-import { mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HashCache, initHashing, xxh64 } from './hash.js';
+import { HashCache, initHashing, shardName, xxh64 } from './hash.js';
 
 await initHashing();
 
@@ -39,7 +39,7 @@ describe('stat-keyed hash cache', () => {
     expect(cache.hash(file, statSync(file))).toBe(xxh64(Buffer.from('omega')));
   });
 
-  it('persists and reloads; a corrupt index is just empty', () => {
+  it('persists one shard per directory, reloads it on first use; a corrupt shard is just a miss', () => {
     const dir = mkdtempSync(join(tmpdir(), 'llama-hash-'));
     const file = join(dir, 'a.txt');
     writeFileSync(file, 'alpha');
@@ -49,14 +49,45 @@ describe('stat-keyed hash cache', () => {
     const cache = new HashCache();
     cache.hash(file, statSync(file));
     cache.parsed(file, statSync(file), (t) => t.toUpperCase());
-    const index = join(dir, 'index.json');
+    const index = join(dir, 'index');
     cache.save(index);
+    expect(readdirSync(index)).toEqual([shardName(dir)]);
     const again = HashCache.load(index);
-    expect(again.size).toBe(1);
+    expect(again.size).toBe(0); // nothing read yet
     expect(again.hash(file, statSync(file))).toBe(xxh64(Buffer.from('alpha')));
     expect(again.parsed(file, statSync(file), () => 'reparsed')).toBe('ALPHA');
     expect(again.hits).toBe(2);
-    writeFileSync(index, '{"v": 5, "h": tru');
-    expect(HashCache.load(index).size).toBe(0);
+    expect(again.size).toBe(1);
+
+    writeFileSync(join(index, shardName(dir)), '{"v": 6, "h": tru');
+    const corrupt = HashCache.load(index);
+    expect(corrupt.hash(file, statSync(file))).toBe(xxh64(Buffer.from('alpha')));
+    expect(corrupt.misses).toBe(1);
+    corrupt.save();
+    expect(HashCache.load(index).hash(file, statSync(file))).toBe(xxh64(Buffer.from('alpha')));
+  });
+
+  it('writes only the shards that changed, and removes emptied ones', () => {
+    const root = mkdtempSync(join(tmpdir(), 'llama-hash-'));
+    const dirs = ['e1', 'e2'].map((d) => join(root, d));
+    for (const d of dirs) {
+      mkdirSync(d);
+      writeFileSync(join(d, 'f'), d);
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(join(d, 'f'), old, old);
+    }
+    settle();
+    const index = join(root, 'index');
+    const first = HashCache.load(index);
+    for (const d of dirs) first.hash(join(d, 'f'), statSync(join(d, 'f')));
+    first.save();
+    const shard2 = join(index, shardName(dirs[1] as string));
+    const before = statSync(shard2).mtimeMs;
+    const second = HashCache.load(index);
+    second.forget(join(dirs[0] as string, 'f'));
+    second.hash(join(dirs[1] as string, 'f'), statSync(join(dirs[1] as string, 'f')));
+    second.save();
+    expect(readdirSync(index)).toEqual([shardName(dirs[1] as string)]);
+    expect(statSync(shard2).mtimeMs).toBe(before);
   });
 });

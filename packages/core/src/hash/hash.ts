@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync, mkdirSync, renameSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, writeFileSync, mkdirSync, renameSync, rmSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
 import xxhash from 'xxhash-wasm';
 
 /** Hex xxh64 of some bytes (seed 0). */
@@ -28,7 +28,7 @@ export function sha256(bytes: Uint8Array): string {
  * Timestamps are coarse (a kernel tick); a file modified within one tick of being hashed may
  * change again without its mtime changing. Such entries are re-hashed (git's racy-clean rule).
  */
-const RACY_MARGIN_MS = 50;
+export const RACY_MARGIN_MS = 50;
 
 /** (inode, size, mtime, ctime): if none changed, neither did the bytes (racy files aside). */
 interface Identity {
@@ -60,17 +60,20 @@ function unchanged(e: Identity, stat: Stats): boolean {
 }
 
 /**
- * The persisted index: per directory, per file name, one string
- * `ino,size,mtimeMs,ctimeMs,at,VALUE` (VALUE: the hash, or the parsed value as JSON). Strings keep
- * JSON.parse fast and let rows be decoded only when a pass asks for them.
+ * The persisted index is sharded by directory (an event directory, in practice): one small JSON
+ * file per directory, `{v, dir, h, p}`, where `h` and `p` map file names to rows
+ * `ino,size,mtimeMs,ctimeMs,at,VALUE` (VALUE: the hash, or the parsed value as JSON). A pass
+ * reads only the shards of the events it has to look into, and writes only those that changed,
+ * so the cost of a pass does not grow with the size of the run.
  */
-type IndexTable = Record<string, Record<string, string>>;
-interface IndexFile {
-  v: 5;
+type Rows = Record<string, string>;
+interface ShardFile {
+  v: 6;
+  dir: string;
   /** Hashes. */
-  h: IndexTable;
+  h: Rows;
   /** Parsed small files (riders). */
-  p: IndexTable;
+  p: Rows;
 }
 
 function encodeIdentity(e: Identity): string {
@@ -100,57 +103,72 @@ interface ParsedEntry extends Identity {
   value: unknown;
 }
 
+/** One directory's entries. */
+interface Shard {
+  readonly hashes: Map<string, Entry>;
+  readonly parsed: Map<string, ParsedEntry>;
+  dirty: boolean;
+}
+
+/** The shard file of a directory: a fixed-length name, whatever the directory's path. */
+export function shardName(dir: string): string {
+  return `${createHash('sha1').update(dir).digest('hex').slice(0, 20)}.json`;
+}
+
+function readShard(file: string, dir: string): Shard {
+  const shard: Shard = { hashes: new Map(), parsed: new Map(), dirty: false };
+  let data: ShardFile;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8')) as ShardFile;
+  } catch {
+    return shard; // missing or corrupt: the cache only saves work, it never decides on its own
+  }
+  if (data.v !== 6 || data.dir !== dir || typeof data.h !== 'object' || typeof data.p !== 'object' || data.h === null || data.p === null) return shard;
+  for (const [name, row] of Object.entries(data.h)) {
+    const decoded = typeof row === 'string' ? decodeRow(row) : undefined;
+    if (decoded !== undefined) shard.hashes.set(name, { ...decoded.identity, hash: decoded.rest as ContentHash });
+  }
+  for (const [name, row] of Object.entries(data.p)) {
+    const decoded = typeof row === 'string' ? decodeRow(row) : undefined;
+    if (decoded === undefined) continue;
+    try {
+      shard.parsed.set(name, { ...decoded.identity, value: JSON.parse(decoded.rest) as unknown });
+    } catch {
+      // a damaged row is just a miss
+    }
+  }
+  return shard;
+}
+
 /**
  * Content hashes keyed by path and validated by (inode, size, mtime, ctime): a pass over
- * unchanged files costs stat calls, not reads. Persisted as one file per run so that a fresh
- * process does not re-read thousands of files.
+ * unchanged files costs stat calls, not reads. Persisted (optionally) as one shard per
+ * directory under `root`, loaded on first use.
  */
 export class HashCache {
-  /** Rows read or written by this process; they override the loaded index. */
-  readonly #entries = new Map<string, Entry | null>();
-  /** Parsed small files (metadata riders), under the same stat-key rule as hashes. */
-  readonly #parsed = new Map<string, ParsedEntry | null>();
-  /** The index as loaded, decoded row by row on first use. */
-  #base: IndexFile | undefined;
-  #dirty = false;
+  readonly #root: string | undefined;
+  readonly #shards = new Map<string, Shard>();
   hits = 0;
   misses = 0;
 
-  #entry(path: string): Entry | undefined {
-    const own = this.#entries.get(path);
-    if (own !== undefined) return own ?? undefined;
-    const [dir, name] = splitPath(path);
-    const row = this.#base?.h[dir]?.[name];
-    if (row === undefined) return undefined;
-    const decoded = decodeRow(row);
-    if (decoded === undefined) return undefined;
-    const entry = { ...decoded.identity, hash: decoded.rest as ContentHash };
-    this.#entries.set(path, entry);
-    return entry;
+  /** An in-memory cache; with `root`, shards are read from and saved to that directory. */
+  constructor(root?: string) {
+    this.#root = root;
   }
 
-  #parsedEntry(path: string): ParsedEntry | undefined {
-    const own = this.#parsed.get(path);
-    if (own !== undefined) return own ?? undefined;
-    const [dir, name] = splitPath(path);
-    const row = this.#base?.p[dir]?.[name];
-    if (row === undefined) return undefined;
-    const decoded = decodeRow(row);
-    if (decoded === undefined) return undefined;
-    let value: unknown;
-    try {
-      value = JSON.parse(decoded.rest);
-    } catch {
-      return undefined;
+  #shard(dir: string): Shard {
+    let shard = this.#shards.get(dir);
+    if (shard === undefined) {
+      shard = this.#root === undefined ? { hashes: new Map(), parsed: new Map(), dirty: false } : readShard(join(this.#root, shardName(dir)), dir);
+      this.#shards.set(dir, shard);
     }
-    const entry = { ...decoded.identity, value };
-    this.#parsed.set(path, entry);
-    return entry;
+    return shard;
   }
 
   /** Hash of the file at `path` whose stat is `stat`; reads the file only when needed. */
   hash(path: string, stat: Stats): ContentHash {
-    const entry = this.#entry(path);
+    const [dir, name] = splitPath(path);
+    const entry = this.#shard(dir).hashes.get(name);
     if (entry !== undefined && unchanged(entry, stat)) {
       this.hits++;
       return entry.hash;
@@ -163,7 +181,9 @@ export class HashCache {
 
   /** `parse(text)` of the file at `path`, re-read only when its stat key changed. */
   parsed<T>(path: string, stat: Stats, parse: (text: string) => T): T {
-    const entry = this.#parsedEntry(path);
+    const [dir, name] = splitPath(path);
+    const shard = this.#shard(dir);
+    const entry = shard.parsed.get(name);
     if (entry !== undefined && unchanged(entry, stat)) {
       this.hits++;
       return entry.value as T;
@@ -171,17 +191,19 @@ export class HashCache {
     this.misses++;
     const at = Date.now();
     const value = parse(readFileSync(path, 'utf8'));
-    this.#parsed.set(path, { ...identity(stat, at), value });
-    this.#dirty = true;
+    shard.parsed.set(name, { ...identity(stat, at), value });
+    shard.dirty = true;
     return value;
   }
 
   /** Remember a hash computed elsewhere (e.g. of an output we just wrote). */
   record(path: string, stat: Stats, hash: ContentHash, hashedAt = Date.now()): void {
-    const previous = this.#entry(path);
-    this.#entries.set(path, { ...identity(stat, hashedAt), hash });
+    const [dir, name] = splitPath(path);
+    const shard = this.#shard(dir);
+    const previous = shard.hashes.get(name);
+    shard.hashes.set(name, { ...identity(stat, hashedAt), hash });
     // A re-hash that found the same file and bytes (a racily clean file, e.g. one with an mtime
-    // in the future) changes nothing worth rewriting the whole index for.
+    // in the future) changes nothing worth rewriting the shard for.
     const same =
       previous !== undefined &&
       previous.hash === hash &&
@@ -189,66 +211,49 @@ export class HashCache {
       previous.size === stat.size &&
       previous.mtimeMs === stat.mtimeMs &&
       previous.ctimeMs === stat.ctimeMs;
-    if (!same) this.#dirty = true;
+    if (!same) shard.dirty = true;
   }
 
   forget(path: string): void {
-    this.#entries.set(path, null);
-    this.#parsed.set(path, null);
-    this.#dirty = true;
+    const [dir, name] = splitPath(path);
+    const shard = this.#shard(dir);
+    if (shard.hashes.delete(name)) shard.dirty = true;
+    if (shard.parsed.delete(name)) shard.dirty = true;
   }
 
-  /** Hash entries known (loaded or recorded). */
+  /** Hash entries held in memory (of the shards loaded so far). */
   get size(): number {
     let n = 0;
-    for (const files of Object.values(this.#base?.h ?? {})) n += Object.keys(files).length;
-    for (const [path, e] of this.#entries) {
-      const [dir, name] = splitPath(path);
-      const inBase = this.#base?.h[dir]?.[name] !== undefined;
-      if (e === null && inBase) n--;
-      if (e !== null && !inBase) n++;
-    }
+    for (const shard of this.#shards.values()) n += shard.hashes.size;
     return n;
   }
 
-  /** Load a persisted cache; a missing or corrupt file just means an empty cache. */
-  static load(file: string): HashCache {
-    const cache = new HashCache();
-    try {
-      const data = JSON.parse(readFileSync(file, 'utf8')) as IndexFile;
-      if (data.v === 5 && typeof data.h === 'object' && data.h !== null && typeof data.p === 'object' && data.p !== null) cache.#base = data;
-    } catch {
-      // start empty: the cache only saves work, it never decides correctness on its own
-    }
-    return cache;
+  /** Open a persisted cache rooted at directory `root` (created on the first save). */
+  static load(root: string): HashCache {
+    return new HashCache(root);
   }
 
-  save(file: string): void {
-    if (!this.#dirty) return;
-    const h: IndexTable = { ...this.#base?.h };
-    const p: IndexTable = { ...this.#base?.p };
-    // Copy a directory's rows once before changing them: the loaded index stays untouched.
-    const copied = new Set<Record<string, string>>();
-    const put = (table: IndexTable, path: string, row: string | null): void => {
-      const [dir, name] = splitPath(path);
-      let files = table[dir];
-      if (files === undefined || !copied.has(files)) {
-        files = { ...files };
-        copied.add(files);
-        table[dir] = files;
+  /** Write the shards that changed (to `root`, or to the directory the cache was opened on). */
+  save(root = this.#root): void {
+    if (root === undefined) return;
+    let made = false;
+    for (const [dir, shard] of this.#shards) {
+      if (!shard.dirty && root === this.#root) continue;
+      const file = join(root, shardName(dir));
+      if (shard.hashes.size === 0 && shard.parsed.size === 0) {
+        rmSync(file, { force: true });
+      } else {
+        if (!made) mkdirSync(root, { recursive: true });
+        made = true;
+        const h: Rows = {};
+        const p: Rows = {};
+        for (const [name, e] of shard.hashes) h[name] = `${encodeIdentity(e)}${e.hash}`;
+        for (const [name, e] of shard.parsed) p[name] = `${encodeIdentity(e)}${JSON.stringify(e.value)}`;
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, JSON.stringify({ v: 6, dir, h, p } satisfies ShardFile));
+        renameSync(tmp, file);
       }
-      if (row === null) delete files[name];
-      else files[name] = row;
-    };
-    for (const [path, e] of this.#entries) put(h, path, e === null ? null : `${encodeIdentity(e)}${e.hash}`);
-    for (const [path, e] of this.#parsed) put(p, path, e === null ? null : `${encodeIdentity(e)}${JSON.stringify(e.value)}`);
-    mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ v: 5, h, p } satisfies IndexFile));
-    renameSync(tmp, file);
-    this.#base = { v: 5, h, p };
-    this.#entries.clear();
-    this.#parsed.clear();
-    this.#dirty = false;
+      shard.dirty = false;
+    }
   }
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defineRule } from '../rule/define.js';
 import type { RuleState } from '../state/snapshot.js';
-import { cooldownSeconds, decideStep, type InputStatus } from './decide.js';
+import { cooldownSeconds } from '../rule/cooldown.js';
+import { decideStep, type InputStatus } from './decide.js';
 import type { ContentHash } from '../hash/hash.js';
 
 const H = (c: string) => c.repeat(16) as ContentHash;

@@ -1,5 +1,6 @@
 import type { ContentHash } from '../hash/hash.js';
-import type { CooldownParams, EventRef, Flags, Rule } from '../rule/types.js';
+import { cooldownSeconds } from '../rule/cooldown.js';
+import type { EventRef, Flags, Rule } from '../rule/types.js';
 import type { RuleState } from '../state/snapshot.js';
 import type { Step } from './types.js';
 
@@ -20,11 +21,6 @@ export interface DecideContext {
   readonly now: number;
   readonly forced: boolean;
   readonly allowManual: boolean;
-}
-
-/** 3.5.1 cooldown: after failure number n (num_attempts = n − 1) wait min(base + (num_attempts−1)·increment, maximum) s. */
-export function cooldownSeconds(params: CooldownParams, numAttempts: number): number {
-  return Math.max(0, Math.min(params.base + (numAttempts - 1) * params.increment, params.maximum));
 }
 
 /**

@@ -60,6 +60,12 @@ export interface EventPlan {
   /** Set when the event cannot be planned at all (e.g. an invalid FLAGS.json). */
   readonly error?: readonly Diagnostic[];
   readonly warnings: readonly string[];
+  /**
+   * Set when the pass did not plan the event again because nothing it depends on changed since a
+   * plan found nothing to do (see `CleanEvents`); `steps` is then empty. `until`: when that plan's
+   * cooldowns or provisional retries end (Unix ms).
+   */
+  readonly unchanged?: { readonly until: number | undefined };
 }
 
 export interface PlanOptions {

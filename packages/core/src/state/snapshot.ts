@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +13,11 @@ import {
   type IntentRider,
   type RiderState,
 } from '../event/riders.js';
-import type { ContentHash, HashCache } from '../hash/hash.js';
+import { RACY_MARGIN_MS, xxh64, type ContentHash, type HashCache } from '../hash/hash.js';
 import type { Pipeline } from '../rule/pipeline.js';
 import type { EventRef, Flags, Rule } from '../rule/types.js';
 import { processAlive } from '../util/fs.js';
+import { cooldownSeconds } from '../rule/cooldown.js';
 
 /** What the planner knows about one file. */
 export interface FileState {
@@ -43,6 +45,116 @@ export interface EventSnapshot {
   readonly warnings: readonly string[];
   /** Corrupt files that are safe to delete (the executor removes them unless dry-running). */
   readonly repairs: readonly { readonly path: string; readonly why: string }[];
+  /** The stat fingerprint of what was read, when asked for and not racy (see `StateFingerprint`). */
+  readonly fingerprint?: StateFingerprint;
+}
+
+/**
+ * The files a snapshot of an event reads, in a fixed order: every rule of the pipeline, the
+ * inputs it takes from outside the pipeline, then FLAGS.json. `key` identifies everything a plan
+ * depends on besides the event's files: the rules' names, files, versions, edges, options and
+ * veto code.
+ */
+export interface SnapshotLayout {
+  readonly rules: readonly Rule[];
+  readonly files: readonly string[];
+  readonly key: string;
+}
+
+const layouts = new WeakMap<Pipeline, SnapshotLayout>();
+
+export function snapshotLayout(pipeline: Pipeline): SnapshotLayout {
+  let layout = layouts.get(pipeline);
+  if (layout !== undefined) return layout;
+  const rules: Rule[] = [];
+  const seen = new Set<string>();
+  const visit = (rule: Rule): void => {
+    if (seen.has(rule.name)) return;
+    seen.add(rule.name);
+    rules.push(rule);
+  };
+  for (const rule of pipeline.rules.values()) {
+    visit(rule);
+    for (const input of rule.inputs) visit(input);
+  }
+  const described = rules.map((r) => [
+    r.name,
+    r.filename,
+    r.version,
+    pipeline.rules.has(r.name),
+    r.inputs.map((i) => i.name),
+    r.generateOnce,
+    r.externallyTriggered,
+    r.runsWhenEventVetoed,
+    r.cooldown,
+    r.vetoes.map((v) => [v.name, v.permanent === true, String(v.check)]),
+  ]);
+  const key = createHash('sha1').update(JSON.stringify([pipeline.order, described])).digest('hex').slice(0, 20);
+  layout = { rules, files: [...rules.map((r) => r.filename), FLAGS_FILENAME], key };
+  layouts.set(pipeline, layout);
+  return layout;
+}
+
+/**
+ * What a plan of an event was made from, as stat identities: the event directory's
+ * (inode, size, mtime, ctime), then those of every layout file present. Riders are not in it:
+ * the engine only ever replaces them by rename, which changes the directory's mtime, as does any
+ * file appearing or disappearing; files edited in place change their own stat.
+ */
+export interface StateFingerprint {
+  /** xxh64 of the identities. */
+  readonly digest: string;
+  /** One character per layout file: '1' present, '0' absent. */
+  readonly present: string;
+  /** An intent rider was present (its owner's liveness is not a file state). */
+  readonly intent: boolean;
+  /** When the plan's time-dependent decisions (cooldowns, provisional retries) may change. */
+  readonly until: number | undefined;
+}
+
+/** Collects stat identities into one digest. */
+class IdentityDigest {
+  readonly #values: Float64Array;
+  #count = 0;
+  newest = 0;
+  constructor(files: number) {
+    this.#values = new Float64Array(4 * (files + 1));
+  }
+  add(stat: Stats): void {
+    const v = this.#values;
+    const i = this.#count;
+    v[i] = stat.ino;
+    v[i + 1] = stat.size;
+    v[i + 2] = stat.mtimeMs;
+    v[i + 3] = stat.ctimeMs;
+    this.#count = i + 4;
+    const changed = stat.mtimeMs > stat.ctimeMs ? stat.mtimeMs : stat.ctimeMs;
+    if (changed > this.newest) this.newest = changed;
+  }
+  digest(): string {
+    return xxh64(new Uint8Array(this.#values.buffer, 0, this.#count * 8));
+  }
+}
+
+/**
+ * Is the event still exactly as when `fingerprint` was taken? One stat of the directory and one
+ * of each file that was present; no reads.
+ */
+export function unchangedSince(eventDir: string, layout: SnapshotLayout, fingerprint: Pick<StateFingerprint, 'digest' | 'present'>): boolean {
+  const { files } = layout;
+  const present = fingerprint.present;
+  if (present.length !== files.length) return false;
+  const dirStat = statSync(eventDir, { throwIfNoEntry: false });
+  if (dirStat === undefined) return false;
+  const digest = new IdentityDigest(files.length);
+  digest.add(dirStat);
+  for (let i = 0; i < files.length; i++) {
+    if (present.charCodeAt(i) !== 49 /* '1' */) continue;
+    const stat = statSync(`${eventDir}/${files[i] as string}`, { throwIfNoEntry: false });
+    if (stat === undefined) return false;
+    digest.add(stat);
+  }
+  return digest.digest() === fingerprint.digest;
 }
 
 function readFlags(eventDir: string, names: ReadonlySet<string>): Result<Flags, Diagnostic[]> {
@@ -71,11 +183,19 @@ function statOrUndefined(path: string): Stats | undefined {
  * (hashes and parsed riders come from the cache unless the stat changed), and the rarely
  * present cooldown / intent / veto / lock riders. Synchronous on purpose: the no-op pass is
  * dominated by stat calls, and sync stat is an order of magnitude faster than awaited stat.
+ * With `fingerprint`, also take the state's stat fingerprint (see `unchangedSince`).
  */
-export function loadEventSnapshot(event: EventRef, pipeline: Pipeline, cache: HashCache): EventSnapshot {
+export function loadEventSnapshot(event: EventRef, pipeline: Pipeline, cache: HashCache, options: { fingerprint?: boolean } = {}): EventSnapshot {
   const warnings: string[] = [];
+  const layout = snapshotLayout(pipeline);
+  const startedAt = Date.now();
+  let digest: IdentityDigest | undefined;
   let names: Set<string>;
   try {
+    if (options.fingerprint === true) {
+      digest = new IdentityDigest(layout.files.length);
+      digest.add(statSync(event.eventDir));
+    }
     names = new Set(readdirSync(event.eventDir));
   } catch (error) {
     return {
@@ -88,22 +208,43 @@ export function loadEventSnapshot(event: EventRef, pipeline: Pipeline, cache: Ha
   }
   const rules = new Map<string, RuleState>();
   const repairs: { path: string; why: string }[] = [];
-  const visit = (rule: Rule): void => {
-    if (rules.has(rule.name)) return;
-    rules.set(rule.name, loadRuleState(event, rule, names, cache, warnings, repairs));
-  };
-  for (const rule of pipeline.rules.values()) {
-    visit(rule);
-    for (const input of rule.inputs) visit(input);
+  let present = '';
+  for (const rule of layout.rules) {
+    const state = loadRuleState(event, rule, names, cache, warnings, repairs, digest);
+    rules.set(rule.name, state);
+    present += state.output.exists ? '1' : '0';
   }
-  return { event, flags: readFlags(event.eventDir, names), rules, warnings, repairs };
+  let flagsStat: Stats | undefined;
+  if (digest !== undefined && names.has(FLAGS_FILENAME)) {
+    flagsStat = statOrUndefined(join(event.eventDir, FLAGS_FILENAME));
+    if (flagsStat !== undefined) digest.add(flagsStat);
+  }
+  present += flagsStat === undefined ? '0' : '1';
+  const flags = readFlags(event.eventDir, names);
+  const snapshot: EventSnapshot = { event, flags, rules, warnings, repairs };
+  // A file changed within the timestamp granularity of this read could change again unseen.
+  if (digest === undefined || digest.newest >= startedAt - RACY_MARGIN_MS) return snapshot;
+  let intent = false;
+  let until: number | undefined;
+  for (const rule of layout.rules) {
+    const state = rules.get(rule.name) as RuleState;
+    if (state.intent !== undefined) intent = true;
+    if (state.cooldown !== undefined) {
+      const end = state.cooldown.lastAttempt + cooldownSeconds(rule.cooldown, state.cooldown.numAttempts) * 1000;
+      if (end > startedAt) until = Math.min(until ?? Infinity, end);
+    }
+    const provisional = state.rider.kind === 'ok' ? state.rider.provisional : undefined;
+    if (provisional !== undefined && provisional.retryAfter > startedAt) until = Math.min(until ?? Infinity, provisional.retryAfter);
+  }
+  return { ...snapshot, fingerprint: { digest: digest.digest(), present, intent, until } };
 }
 
-function loadFile(path: string, present: boolean, cache: HashCache): FileState {
+function loadFile(path: string, present: boolean, cache: HashCache, digest: IdentityDigest | undefined): FileState {
   if (!present) return { exists: false };
   const stat = statOrUndefined(path);
   if (stat === undefined) return { exists: false };
   if (!stat.isFile()) return { exists: false, problem: `${path} is not a regular file` };
+  digest?.add(stat);
   try {
     return { exists: true, hash: cache.hash(path, stat) };
   } catch (error) {
@@ -121,11 +262,12 @@ function loadRuleState(
   cache: HashCache,
   warnings: string[],
   repairs: { path: string; why: string }[],
+  digest: IdentityDigest | undefined,
 ): RuleState {
   const dir = event.eventDir;
   let rider = riderNameCache.get(rule);
   if (rider === undefined) riderNameCache.set(rule, (rider = riderNames(rule.filename)));
-  const output = loadFile(`${dir}/${rule.filename}`, names.has(rule.filename), cache);
+  const output = loadFile(`${dir}/${rule.filename}`, names.has(rule.filename), cache, digest);
   if (output.problem !== undefined) warnings.push(`${rule.name}: ${output.problem}`);
 
   let riderState: RiderState = { kind: 'none' };

@@ -1,0 +1,178 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { GenerationError } from '../errors.js';
+import { serializeIntent } from '../event/riders.js';
+import { HashCache, initHashing } from '../hash/hash.js';
+import { defineRule } from '../rule/define.js';
+import { definePipeline } from '../rule/pipeline.js';
+import { catRule, externalRule, makeEvent, pass, tempRun } from '../testing/harness.js';
+import { CleanEvents } from './clean-events.js';
+import { snapshotLayout } from './snapshot.js';
+
+await initHashing();
+
+/** Let the racy window (files changed within 50 ms of being read are never trusted) pass. */
+const settle = (): Promise<void> => sleep(70);
+
+function chain(topVersion = '1') {
+  const src = externalRule('Src', 'raw.dat');
+  const prep = catRule('Prep', [src]);
+  const mid = catRule('Mid', [prep]);
+  const top = catRule('Top', [mid], { version: topVersion });
+  return definePipeline('T', [src, prep, mid, top]);
+}
+
+/** A fully built, settled event and a clean index that knows it. */
+async function builtEvent(pipeline = chain()) {
+  const run = tempRun('llama-clean-');
+  const event = makeEvent(run, 'S1', { 'raw.dat': 'alpha\n' });
+  const cache = new HashCache();
+  const clean = new CleanEvents();
+  await pass(pipeline, [event], { cache, clean });
+  await settle();
+  const planned = await pass(pipeline, [event], { cache, clean });
+  expect(planned.plans[0]?.unchanged).toBeUndefined();
+  expect(planned.ran).toEqual([]);
+  return { run, event, cache, clean, pipeline };
+}
+
+describe('clean events: a no-op pass skips events whose files did not change', () => {
+  it('reuses the plan of an unchanged event, and plans it again after an in-place edit', async () => {
+    const { event, cache, clean, pipeline } = await builtEvent();
+    const reused = await pass(pipeline, [event], { cache, clean });
+    expect(reused.plans[0]?.unchanged).toEqual({ until: undefined });
+    expect(reused.plans[0]?.steps).toEqual([]);
+    expect(reused.ran).toEqual([]);
+
+    // Same size, same directory entry: only the file's own stat tells.
+    writeFileSync(join(event.eventDir, 'raw.dat'), 'omega\n');
+    const edited = await pass(pipeline, [event], { cache, clean });
+    expect(edited.plans[0]?.unchanged).toBeUndefined();
+    expect(edited.ran).toEqual(['Prep', 'Mid', 'Top']);
+    expect(readFileSync(join(event.eventDir, 'top.txt'), 'utf8')).toContain('omega');
+  });
+
+  it('plans again when a file appears or disappears', async () => {
+    const pipeline = chain();
+    const run = tempRun('llama-clean-');
+    const event = makeEvent(run, 'S1');
+    const cache = new HashCache();
+    const clean = new CleanEvents();
+    await settle();
+    const waiting = await pass(pipeline, [event], { cache, clean });
+    expect(waiting.plans[0]?.steps.find((s) => s.rule === 'Src')?.reason.kind).toBe('awaits-trigger');
+    expect((await pass(pipeline, [event], { cache, clean })).plans[0]?.unchanged).toBeDefined();
+
+    writeFileSync(join(event.eventDir, 'raw.dat'), 'alpha\n');
+    expect((await pass(pipeline, [event], { cache, clean })).ran).toEqual(['Prep', 'Mid', 'Top']);
+    await settle();
+    await pass(pipeline, [event], { cache, clean });
+    rmSync(join(event.eventDir, 'mid.txt'));
+    expect((await pass(pipeline, [event], { cache, clean })).ran).toEqual(['Mid']);
+  });
+
+  it('plans again when FLAGS.json is edited in place', async () => {
+    const pipeline = chain();
+    const run = tempRun('llama-clean-');
+    const event = makeEvent(run, 'S1', { 'raw.dat': 'alpha\n', 'FLAGS.json': '{"VETOED": "false"}' });
+    const cache = new HashCache();
+    const clean = new CleanEvents();
+    await pass(pipeline, [event], { cache, clean });
+    await settle();
+    await pass(pipeline, [event], { cache, clean });
+    expect((await pass(pipeline, [event], { cache, clean })).plans[0]?.unchanged).toBeDefined();
+    writeFileSync(join(event.eventDir, 'FLAGS.json'), '{"VETOED": "true"}');
+    const vetoed = await pass(pipeline, [event], { cache, clean });
+    expect(vetoed.plans[0]?.unchanged).toBeUndefined();
+    expect(vetoed.plans[0]?.steps.find((s) => s.rule === 'Top')?.reason.kind).toBe('vetoed');
+  });
+
+  it('plans again when the rule set changes (a rule version bump)', async () => {
+    const { event, cache, clean } = await builtEvent();
+    const bumped = await pass(chain('2'), [event], { cache, clean });
+    expect(bumped.plans[0]?.unchanged).toBeUndefined();
+    expect(bumped.ran).toEqual(['Top']);
+    expect(snapshotLayout(chain('2')).key).not.toBe(snapshotLayout(chain('1')).key);
+  });
+
+  it('plans again when a cooldown ends', async () => {
+    let fail = true;
+    const src = externalRule('Src', 'raw.dat');
+    const flaky = defineRule({
+      name: 'Flaky',
+      filename: 'flaky.txt',
+      inputs: [src],
+      cooldown: { base: 60, increment: 0, maximum: 60 },
+      generate: async (ctx) => {
+        if (fail) throw new GenerationError('not yet');
+        writeFileSync(ctx.outputPath, 'done\n');
+      },
+    });
+    const pipeline = definePipeline('F', [src, flaky]);
+    const run = tempRun('llama-clean-');
+    const event = makeEvent(run, 'S1', { 'raw.dat': 'alpha\n' });
+    const cache = new HashCache();
+    const clean = new CleanEvents();
+    const t0 = Date.now();
+    // First failure: retried at once (3.5.1 cooldown 0 after the first attempt); second: 60 s.
+    await pass(pipeline, [event], { cache, clean, now: () => t0 });
+    await pass(pipeline, [event], { cache, clean, now: () => t0 });
+    await settle();
+    const cooling = await pass(pipeline, [event], { cache, clean, now: () => t0 + 1000 });
+    expect(cooling.plans[0]?.steps.find((s) => s.rule === 'Flaky')?.reason.kind).toBe('cooling-down');
+    const reused = await pass(pipeline, [event], { cache, clean, now: () => t0 + 2000 });
+    expect(reused.plans[0]?.unchanged?.until).toBe(t0 + 60_000);
+    fail = false;
+    const retried = await pass(pipeline, [event], { cache, clean, now: () => t0 + 61_000 });
+    expect(retried.plans[0]?.unchanged).toBeUndefined();
+    expect(retried.ran).toEqual(['Flaky']);
+  });
+
+  it('never records an event while another run holds an intent on it', async () => {
+    const { event, cache, clean, pipeline } = await builtEvent();
+    writeFileSync(join(event.eventDir, 'mid.txt'), 'changed\n');
+    writeFileSync(join(event.eventDir, '.top.txt.intent.json'), serializeIntent({ expiresAt: Date.now() + 3_600_000, pid: process.ppid }));
+    await settle();
+    for (let i = 0; i < 2; i++) {
+      const held = await pass(pipeline, [event], { cache, clean });
+      expect(held.plans[0]?.unchanged).toBeUndefined();
+      expect(held.plans[0]?.steps.find((s) => s.rule === 'Top')?.reason.kind).toBe('intent-held');
+    }
+  });
+
+  it('dry runs and forced runs plan every event', async () => {
+    const { event, cache, clean, pipeline } = await builtEvent();
+    const dry = await pass(pipeline, [event], { cache, clean, dryRun: true });
+    expect(dry.plans[0]?.unchanged).toBeUndefined();
+    expect(dry.plans[0]?.steps.every((s) => s.action === 'fresh')).toBe(true);
+    const forced = await pass(pipeline, [event], { cache, clean, force: new Set(['Top']) });
+    expect(forced.ran).toEqual(['Top']);
+  });
+
+  it('does not trust files changed within the racy window', async () => {
+    const pipeline = chain();
+    const run = tempRun('llama-clean-');
+    const event = makeEvent(run, 'S1', { 'raw.dat': 'alpha\n' });
+    const cache = new HashCache();
+    const clean = new CleanEvents();
+    await pass(pipeline, [event], { cache, clean });
+    // Just written: the pass that built it cannot record it, nor can one right after.
+    expect(clean.count(snapshotLayout(pipeline).key)).toBe(0);
+  });
+
+  it('persists its records; a damaged file is an empty index', async () => {
+    const { event, clean, pipeline } = await builtEvent();
+    const dir = mkdtempSync(join(tmpdir(), 'llama-clean-index-'));
+    const file = join(dir, 'clean.json');
+    clean.save(file);
+    const loaded = CleanEvents.load(file);
+    const key = snapshotLayout(pipeline).key;
+    expect(loaded.get(key, event.eventDir)).toEqual(clean.get(key, event.eventDir));
+    expect((await pass(pipeline, [event], { clean: loaded })).plans[0]?.unchanged).toBeDefined();
+    writeFileSync(file, '{"v":1,"layouts":');
+    expect(CleanEvents.load(file).count(key)).toBe(0);
+  });
+});

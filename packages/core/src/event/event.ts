@@ -33,6 +33,17 @@ export function versioningEnabled(env: Readonly<Record<string, string | undefine
   return !(value === 'off' || value === 'false' || value === '0' || value === 'no');
 }
 
+/**
+ * Durability (outputs flushed to disk before they are renamed into place, so that a power cut
+ * cannot leave a truncated output that its rider vouches for) is on unless LLAMA_FSYNC is
+ * off/false/0/no. Off is for scratch runs that would be redone after a crash anyway (CI fixture
+ * rebuilds, benchmarks against tools that never flush); a process crash loses nothing either way.
+ */
+export function durabilityEnabled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const value = env['LLAMA_FSYNC']?.toLowerCase();
+  return !(value === 'off' || value === 'false' || value === '0' || value === 'no');
+}
+
 export async function readEventFlags(eventDir: string): Promise<Result<Flags, Diagnostic[]>> {
   let text: string;
   try {

@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   chmodSync,
-  closeSync,
   existsSync,
-  fdatasyncSync,
-  openSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -15,7 +12,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { hostname } from 'node:os';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GenerationError, describeError } from '../errors.js';
 import { TMP_DIRNAME, riderPaths } from '../event/paths.js';
@@ -31,7 +28,7 @@ import { sha256, xxh64, type ContentHash, type HashCache } from '../hash/hash.js
 import { cooldownSeconds } from '../rule/cooldown.js';
 import type { RunReason } from '../plan/types.js';
 import type { EventRef, Flags, GenerateContext, Rule, RuleLogger } from '../rule/types.js';
-import { processAlive, writeFileAtomicSync } from '../util/fs.js';
+import { hostName, processAlive, writeFileAtomicSync } from '../util/fs.js';
 import type { Emit } from './events.js';
 import { commitAll } from './git.js';
 import { withEventLock } from './lock.js';
@@ -48,6 +45,53 @@ export interface GenerationSettings {
   readonly durable: boolean;
   /** Engine version recorded in riders (3.5.1 `version`). */
   readonly engineVersion: string;
+  /**
+   * Runs the part of a generation that needs a concurrency slot (claim, input snapshot, the
+   * rule's own work). Flushing the output to disk and checking it in happen outside it, so a
+   * slot goes to the next job while the disk catches up. Default: no bound.
+   */
+  readonly slot?: <T>(task: () => Promise<T>) => Promise<T>;
+  /** Work directories to reuse within an event (default: one made and removed per generation). */
+  readonly workDirs?: WorkDirPool;
+  /** When true at the moment a slot is granted, the job does not start (status `stopped`). */
+  readonly stopping?: () => boolean;
+}
+
+/**
+ * Reusable work directories under an event's `.tmp.d/`: creating and removing a directory per
+ * generation costs more than the generation itself for small rules. A directory is emptied when
+ * handed back; `close` removes them all. Names carry the pid, so a crashed process's ones are
+ * swept by the next pass (`sweepTmpDir`).
+ */
+export class WorkDirPool {
+  readonly #root: string;
+  readonly #free: string[] = [];
+  readonly #all = new Set<string>();
+  constructor(eventDir: string) {
+    this.#root = join(eventDir, TMP_DIRNAME);
+  }
+  take(): string {
+    const free = this.#free.pop();
+    if (free !== undefined) return free;
+    mkdirSync(this.#root, { recursive: true });
+    const dir = mkdtempSync(join(this.#root, `work-${process.pid}-`));
+    this.#all.add(dir);
+    return dir;
+  }
+  give(dir: string): void {
+    try {
+      for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
+      this.#free.push(dir);
+    } catch {
+      rmSync(dir, { recursive: true, force: true });
+      this.#all.delete(dir);
+    }
+  }
+  close(): void {
+    for (const dir of this.#all) rmSync(dir, { recursive: true, force: true });
+    this.#all.clear();
+    this.#free.length = 0;
+  }
 }
 
 export type GenerationOutcome =
@@ -55,7 +99,9 @@ export type GenerationOutcome =
   /** Another process replaced the output after this pass planned it: nothing to do. */
   | { readonly status: 'superseded'; readonly hash: ContentHash | undefined }
   | { readonly status: 'failed'; readonly error: string }
-  | { readonly status: 'intent-held'; readonly until: number; readonly pid?: number };
+  | { readonly status: 'intent-held'; readonly until: number; readonly pid?: number }
+  /** Not started: the process is shutting down. */
+  | { readonly status: 'stopped' };
 
 function unlinkQuiet(path: string): void {
   try {
@@ -96,94 +142,119 @@ export async function generateRule(
 ): Promise<GenerationOutcome> {
   const { emit, now } = settings;
   const paths = riderPaths(event.eventDir, rule.filename);
-  const started = now();
-  const expiresAt = started + rule.timeoutSeconds * 1000;
-  const me = { pid: process.pid, host: hostname() };
+  /** When the job got its slot: wall times and deadlines count from there. */
+  let started = now();
+  const me = { pid: process.pid, host: hostName() };
 
-  let claim: { held: true; until: number; pid: number | undefined } | { held: false; superseded?: { hash: ContentHash | undefined } };
-  try {
-    claim = await withEventLock(event.eventDir, () => {
-    if (existsSync(paths.intent)) {
-      const other = parseIntent(readFileSync(paths.intent, 'utf8'));
-      const otherAlive = other?.pid === undefined || other.host !== me.host ? true : other.pid === me.pid ? false : processAlive(other.pid);
-      if (other !== undefined && other.expiresAt > now() && otherAlive && other.pid !== me.pid) {
-        return { held: true as const, until: other.expiresAt, pid: other.pid };
-      }
-    }
-    // The plan was made from a snapshot: if the output changed since (another process made it),
-    // there is nothing left to do.
-    const finalPath = join(event.eventDir, rule.filename);
-    const stat = statSync(finalPath, { throwIfNoEntry: false });
-    const currentHash = stat?.isFile() === true ? settings.cache.hash(finalPath, stat) : undefined;
-    if (currentHash !== previousHash) return { held: false as const, superseded: { hash: currentHash } };
-    writeFileAtomicSync(paths.intent, serializeIntent({ expiresAt, ...me }), { durable: false });
-    return { held: false as const };
-    });
-  } catch (error) {
-    // Could not even claim the file (a full disk, an unwritable event directory): a failure of
-    // this rule, reported with its cause; nothing was written.
-    const message = `could not start: ${describeError(error)}`;
-    emit({ type: 'step-failed', event, rule: rule.name, reason, error: message, durationMs: now() - started });
-    return { status: 'failed', error: message };
-  }
-  if (claim.held) return { status: 'intent-held', until: claim.until, ...(claim.pid === undefined ? {} : { pid: claim.pid }) };
-  if (claim.superseded !== undefined) return { status: 'superseded', hash: claim.superseded.hash };
-
-  emit({ type: 'step-started', event, rule: rule.name, reason });
+  const slot = settings.slot ?? (<T>(task: () => Promise<T>): Promise<T> => task());
   const tmpRoot = join(event.eventDir, TMP_DIRNAME);
   let workDir: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
   const timeout = new AbortController();
-  const timer = setTimeout(
-    () => timeout.abort(new GenerationError(`timed out after ${rule.timeoutSeconds} s`)),
-    rule.timeoutSeconds * 1000,
-  );
-  const signal = settings.shutdown === undefined ? timeout.signal : AbortSignal.any([timeout.signal, settings.shutdown]);
   /** How far check-in got: after `renamed` and before `recorded` the intent must stay as a marker. */
-  let stage: 'generating' | 'checking-in' | 'renamed' | 'recorded' = 'generating';
+  let stage: 'claiming' | 'generating' | 'checking-in' | 'renamed' | 'recorded' = 'claiming';
+  const releaseWorkDir = (): void => {
+    if (workDir === undefined) return;
+    if (settings.workDirs !== undefined) settings.workDirs.give(workDir);
+    else rmSync(workDir, { recursive: true, force: true });
+    workDir = undefined;
+  };
   try {
-    mkdirSync(tmpRoot, { recursive: true });
-    workDir = mkdtempSync(join(tmpRoot, `${rule.name}-${process.pid}-`));
-    const inputs: Record<string, string> = {};
-    const inputHashes: Record<string, ContentHash> = {};
-    const inputSha: Record<string, string> = {};
-    for (const input of rule.inputs) {
-      const source = join(event.eventDir, input.filename);
-      const target = join(workDir, input.filename);
-      let bytes: Buffer;
+    const made = await slot(async () => {
+      if (settings.stopping?.() === true) return { status: 'stopped' } satisfies GenerationOutcome;
+      started = now();
+      type Claim = { held: true; until: number; pid: number | undefined } | { held: false; superseded?: { hash: ContentHash | undefined } };
+      let claim: Claim;
       try {
-        bytes = readFileSync(source);
+        claim = await withEventLock(event.eventDir, (): Claim => {
+          if (existsSync(paths.intent)) {
+            const other = parseIntent(readFileSync(paths.intent, 'utf8'));
+            const otherAlive = other?.pid === undefined || other.host !== me.host ? true : other.pid === me.pid ? false : processAlive(other.pid);
+            if (other !== undefined && other.expiresAt > now() && otherAlive && other.pid !== me.pid) {
+              return { held: true, until: other.expiresAt, pid: other.pid };
+            }
+          }
+          // The plan was made from a snapshot: if the output changed since (another process made it),
+          // there is nothing left to do.
+          const finalPath = join(event.eventDir, rule.filename);
+          const stat = statSync(finalPath, { throwIfNoEntry: false });
+          const currentHash = stat?.isFile() === true ? settings.cache.hash(finalPath, stat) : undefined;
+          if (currentHash !== previousHash) return { held: false, superseded: { hash: currentHash } };
+          writeFileAtomicSync(paths.intent, serializeIntent({ expiresAt: now() + rule.timeoutSeconds * 1000, ...me }), { durable: false });
+          return { held: false };
+        });
       } catch (error) {
-        throw new GenerationError(`input ${input.filename} cannot be read`, { cause: error });
+        // Could not even claim the file (a full disk, an unwritable event directory): a failure of
+        // this rule, reported with its cause; nothing was written.
+        const message = `could not start: ${describeError(error)}`;
+        emit({ type: 'step-failed', event, rule: rule.name, reason, error: message, durationMs: now() - started });
+        return { status: 'failed', error: message } satisfies GenerationOutcome;
       }
-      writeFileSync(target, bytes);
-      chmodSync(target, 0o444);
-      inputs[input.name] = target;
-      inputHashes[input.name] = xxh64(bytes);
-      inputSha[input.name] = sha256(bytes);
-    }
-    let provisional: { reason: string; retryAfterSeconds: number } | undefined;
-    const ctx: GenerateContext = {
-      rule: rule.name,
-      event,
-      flags,
-      inputs,
-      outputPath: join(workDir, rule.filename),
-      workDir,
-      signal,
-      log: makeLogger(emit, event, rule.name),
-      env: settings.env,
-      now: () => new Date(now()),
-      setProvisional: (why, retryAfterSeconds) => {
-        provisional = { reason: why, retryAfterSeconds };
-      },
-    };
-    await Promise.race([rule.generate(ctx), rejectOnAbort(signal)]);
-    const produced = join(workDir, rule.filename);
-    const producedStat = statSync(produced, { throwIfNoEntry: false });
-    if (producedStat === undefined || !producedStat.isFile()) {
-      throw new GenerationError(`the rule finished without writing ${rule.filename}`);
-    }
-    const bytes = readFileSync(produced);
+      if (claim.held) return { status: 'intent-held', until: claim.until, ...(claim.pid === undefined ? {} : { pid: claim.pid }) } satisfies GenerationOutcome;
+      if (claim.superseded !== undefined) return { status: 'superseded', hash: claim.superseded.hash } satisfies GenerationOutcome;
+
+      stage = 'generating';
+      emit({ type: 'step-started', event, rule: rule.name, reason });
+      timer = setTimeout(() => timeout.abort(new GenerationError(`timed out after ${rule.timeoutSeconds} s`)), rule.timeoutSeconds * 1000);
+      const signal = settings.shutdown === undefined ? timeout.signal : AbortSignal.any([timeout.signal, settings.shutdown]);
+      if (settings.workDirs !== undefined) {
+        workDir = settings.workDirs.take();
+      } else {
+        mkdirSync(tmpRoot, { recursive: true });
+        workDir = mkdtempSync(join(tmpRoot, `${rule.name}-${process.pid}-`));
+      }
+      // A failed job's scratch files go before its slot does: they may be what filled the disk.
+      try {
+        const inputs: Record<string, string> = {};
+        const inputHashes: Record<string, ContentHash> = {};
+        const inputSha: Record<string, string> = {};
+        for (const input of rule.inputs) {
+          const source = join(event.eventDir, input.filename);
+          const target = join(workDir, input.filename);
+          let bytes: Buffer;
+          try {
+            bytes = readFileSync(source);
+          } catch (error) {
+            throw new GenerationError(`input ${input.filename} cannot be read`, { cause: error });
+          }
+          writeFileSync(target, bytes);
+          chmodSync(target, 0o444);
+          inputs[input.name] = target;
+          inputHashes[input.name] = xxh64(bytes);
+          inputSha[input.name] = sha256(bytes);
+        }
+        let provisional: { reason: string; retryAfterSeconds: number } | undefined;
+        const ctx: GenerateContext = {
+          rule: rule.name,
+          event,
+          flags,
+          inputs,
+          outputPath: join(workDir, rule.filename),
+          workDir,
+          signal,
+          log: makeLogger(emit, event, rule.name),
+          env: settings.env,
+          now: () => new Date(now()),
+          setProvisional: (why, retryAfterSeconds) => {
+            provisional = { reason: why, retryAfterSeconds };
+          },
+        };
+        await Promise.race([rule.generate(ctx), rejectOnAbort(signal)]);
+        clearTimeout(timer);
+        const produced = join(workDir, rule.filename);
+        const producedStat = statSync(produced, { throwIfNoEntry: false });
+        if (producedStat === undefined || !producedStat.isFile()) {
+          throw new GenerationError(`the rule finished without writing ${rule.filename}`);
+        }
+        const bytes = readFileSync(produced);
+        return { status: 'made' as const, produced, bytes, inputHashes, inputSha, provisional };
+      } catch (error) {
+        releaseWorkDir();
+        throw error;
+      }
+    });
+    if (made.status !== 'made') return made;
+    const { produced, bytes, inputHashes, inputSha, provisional } = made;
     const hash = xxh64(bytes);
     const finished = now();
     const rider: MetadataRider = {
@@ -208,10 +279,11 @@ export async function generateRule(
       },
     };
     const finalPath = join(event.eventDir, rule.filename);
-    // Flush the new bytes before the rename makes them the output, and outside the event lock:
-    // other rules of the event need not wait for the disk. Riders are not fsynced: a rider lost
-    // to a power cut only makes the next pass redo that output.
-    if (settings.durable) fsyncFile(produced);
+    // Flush the new bytes before the rename makes them the output, outside the event lock and the
+    // concurrency slot: other jobs need not wait for the disk, and flushes that overlap share the
+    // file system's journal commits. Riders are not fsynced: a rider lost to a power cut only
+    // makes the next pass redo that output.
+    if (settings.durable) await flushFile(produced);
     await withEventLock(event.eventDir, async () => {
       stage = 'checking-in';
       const intent = existsSync(paths.intent) ? parseIntent(readFileSync(paths.intent, 'utf8')) : undefined;
@@ -278,29 +350,22 @@ export async function generateRule(
     return { status: 'failed', error: message };
   } finally {
     clearTimeout(timer);
-    // Synchronous for the same measured reason as fsyncFile; leftovers of a crash are swept by the next pass.
-    if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
+    // Leftovers of a crash are swept by the next pass.
+    releaseWorkDir();
   }
 }
 
-/**
- * fdatasync the new bytes. Synchronous on purpose: measured on this machine, awaiting it on
- * libuv's thread pool made cold builds ~20 % slower (each job holds its slot longer).
- */
-function fsyncFile(path: string): void {
-  // Opening read-only is enough for fdatasync on Linux.
-  const fd = openSync(path, 'r');
+/** fdatasync the new bytes (opening read-only is enough for fdatasync on Linux). */
+async function flushFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
   try {
-    fdatasyncSync(fd);
+    await handle.datasync();
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 
-/**
- * Remove what dead processes left in `.tmp.d/` (work directories `<Rule>-<pid>-XXXXXX`, temp
- * files `<name>.<pid>.<hex>.tmp`). Only entries whose pid is gone are touched.
- */
+/** Names of this module's temp entries: `<rule or "work">-<pid>-XXXXXX` dirs, `name.<pid>.<hex>.tmp` files. */
 export function sweepTmpDir(eventDir: string): string[] {
   const tmpRoot = join(eventDir, TMP_DIRNAME);
   let names: string[];

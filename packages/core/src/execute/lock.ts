@@ -1,9 +1,8 @@
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TMP_DIRNAME } from '../event/paths.js';
-import { processAlive } from '../util/fs.js';
+import { hostName, processAlive } from '../util/fs.js';
 
 /** 3.5.1 EventLock: stale after 20 s; held only while intents and riders change, never while generating. */
 export const EVENT_LOCK_STALE_MS = 20_000;
@@ -38,7 +37,7 @@ function isStale(path: string, now: number): boolean {
   }
   const owner = readOwner(path);
   if (owner === undefined) return now - mtime > 1000; // crashed between create and write
-  if (owner.host === hostname() && owner.pid !== process.pid && !processAlive(owner.pid)) return true;
+  if (owner.host === hostName() && owner.pid !== process.pid && !processAlive(owner.pid)) return true;
   return now - mtime > EVENT_LOCK_STALE_MS;
 }
 
@@ -51,7 +50,7 @@ function tryCreate(path: string): boolean {
     throw error;
   }
   try {
-    writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now() } satisfies LockOwner));
+    writeSync(fd, JSON.stringify({ pid: process.pid, host: hostName(), time: Date.now() } satisfies LockOwner));
   } catch (error) {
     // e.g. ENOSPC: an ownerless lock would block everyone for a while; remove it.
     closeSync(fd);

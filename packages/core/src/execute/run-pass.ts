@@ -10,7 +10,7 @@ import type { EventRef, Flags, Rule } from '../rule/types.js';
 import { CleanEvents } from '../state/clean-events.js';
 import { loadEventSnapshot, snapshotLayout, unchangedSince, type EventSnapshot, type RuleState } from '../state/snapshot.js';
 import type { Emit, PassSummary } from './events.js';
-import { generateRule, sweepTmpDir, writePermanentVeto, type GenerationOutcome, type GenerationSettings } from './generate.js';
+import { generateRule, sweepTmpDir, WorkDirPool, writePermanentVeto, type GenerationSettings } from './generate.js';
 import { ensureGitRepo } from './git.js';
 
 /** 3.5.1 ran 4 generation workers ($LLAMA_IO_DEFAULT_GEN_MAX_WORKERS). */
@@ -210,6 +210,7 @@ async function executeEventPlan(
   }
   const steps = new Map(plan.steps.map((s) => [s.rule, s]));
   const outcomes = new Map<string, Promise<Outcome>>();
+  const workDirs = new WorkDirPool(event.eventDir);
   const stateOf = (name: string): RuleState | undefined => snapshot.rules.get(name);
   const settled = (name: string): Outcome => {
     const output = stateOf(name)?.output;
@@ -256,11 +257,12 @@ async function executeEventPlan(
           }
           if (stopping()) return settled(name);
           const previous = state.output.hash;
-          const result = await options.scheduler.run<GenerationOutcome | { status: 'stopped' }>(rule, () =>
-            stopping()
-              ? Promise.resolve({ status: 'stopped' as const })
-              : generateRule(event, rule, flags, step.reason, previous, settings),
-          );
+          const result = await generateRule(event, rule, flags, step.reason, previous, {
+            ...settings,
+            slot: (task) => options.scheduler.run(rule, task),
+            workDirs,
+            stopping,
+          });
           switch (result.status) {
             case 'succeeded':
               return { exists: true, hash: result.hash, failed: false };
@@ -285,4 +287,5 @@ async function executeEventPlan(
     );
   }
   await Promise.allSettled(outcomes.values());
+  workDirs.close();
 }

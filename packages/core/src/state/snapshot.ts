@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { err, type Diagnostic, type Result } from '../errors.js';
 import { FLAGS_FILENAME, validateFlags } from '../event/flags.js';
@@ -16,7 +15,7 @@ import {
 import { RACY_MARGIN_MS, xxh64, type ContentHash, type HashCache } from '../hash/hash.js';
 import type { Pipeline } from '../rule/pipeline.js';
 import type { EventRef, Flags, Rule } from '../rule/types.js';
-import { processAlive } from '../util/fs.js';
+import { hostName, processAlive } from '../util/fs.js';
 import { cooldownSeconds } from '../rule/cooldown.js';
 
 /** What the planner knows about one file. */
@@ -293,7 +292,7 @@ function loadRuleState(
       warnings.push(`${rule.name}: intent file ${rider.intent} is unreadable; treating it as stale`);
       intent = { expiresAt: 0, ownerAlive: false, ours: false };
     } else {
-      const sameHost = parsed.host === undefined || parsed.host === hostname();
+      const sameHost = parsed.host === undefined || parsed.host === hostName();
       const ownerAlive = parsed.pid !== undefined && sameHost ? processAlive(parsed.pid) : undefined;
       intent = { ...parsed, ownerAlive, ours: parsed.pid === process.pid && sameHost };
     }

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { TMP_DIRNAME } from '../event/paths.js';
 
@@ -42,4 +43,11 @@ export function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+let host: string | undefined;
+/** This machine's name, asked once: lock and intent files record it on every generation. */
+export function hostName(): string {
+  host ??= hostname();
+  return host;
 }

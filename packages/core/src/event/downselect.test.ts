@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +38,16 @@ describe('downselections (3.5.1 Run.downselect)', () => {
   it('discovers event directories, never hidden ones or files', () => {
     expect(ids(discoverEvents(run()))).toEqual(['G3', 'S1', 'S2']);
     expect(ids(discoverEvents(run(), 'S*'))).toEqual(['S1', 'S2']);
+  });
+
+  it('lists the same events for `*` (read directly) as fast-glob does, links to directories included', () => {
+    const root = run();
+    const elsewhere = mkdtempSync(join(tmpdir(), 'llama-elsewhere-'));
+    symlinkSync(elsewhere, join(root, 'L1'));
+    symlinkSync(join(root, 'not-a-dir'), join(root, 'L2'));
+    symlinkSync(join(root, 'missing'), join(root, 'L3'));
+    expect(ids(discoverEvents(root))).toEqual(['G3', 'L1', 'S1', 'S2']);
+    expect(ids(discoverEvents(root, '?*'))).toEqual(ids(discoverEvents(root)));
   });
 
   it('applies layers in order: checks, invert, sort, reverse, limit', async () => {

@@ -1,6 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import fg from 'fast-glob';
 import { err, ok, type Diagnostic, type Result } from '../errors.js';
 import { firstCommitTime } from '../execute/git.js';
 import type { Pipeline } from '../rule/pipeline.js';
@@ -88,8 +88,22 @@ export function parseDownselect(text: string): Result<DownselectLayer, Diagnosti
 export function discoverEvents(runDir: string, glob = '*'): EventRef[] {
   const root = resolve(runDir);
   if (!existsSync(root)) return [];
-  const names = fg.sync(glob, { cwd: root, onlyDirectories: true, deep: 1, dot: false, followSymbolicLinks: true, unique: true });
+  const names = glob === '*' ? everyDirectory(root) : fastGlob().sync(glob, { cwd: root, onlyDirectories: true, deep: 1, dot: false, followSymbolicLinks: true, unique: true });
   return names.filter((n) => !n.includes('/')).sort().map((n) => eventRef(root, n));
+}
+
+/** What fast-glob's `*` gives (directories, or links to them, not hidden), without loading it. */
+function everyDirectory(root: string): string[] {
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => !d.name.startsWith('.') && (d.isDirectory() || (d.isSymbolicLink() && statSync(join(root, d.name), { throwIfNoEntry: false })?.isDirectory() === true)))
+    .map((d) => d.name);
+}
+
+/** fast-glob, loaded on first use: the default glob `*` does not need it, and it costs start-up. */
+let fastGlobModule: typeof import('fast-glob') | undefined;
+function fastGlob(): typeof import('fast-glob') {
+  fastGlobModule ??= createRequire(import.meta.url)('fast-glob') as typeof import('fast-glob');
+  return fastGlobModule;
 }
 
 /** Is there a regular file here? Any error (a name too long, a loop of links, …) means no. */

@@ -6,9 +6,10 @@
 // Results are appended as JSON lines to WORK/results.jsonl; `report.mjs` prints the tables.
 //
 // usage: node bench/peers/run.mjs [--work DIR] [--sizes 100,1000] [--tools llama,make,ninja,snakemake]
-//          [--scenarios a,b,c,d,e,f,g,h,v] [--runs 3] [--g-size 10000] [--jobs 2]
+//          [--scenarios a,b,c,d,e,f,g,h,v,w] [--runs 3] [--g-size 10000] [--jobs 2]
 //          [--cold-runs-large 3] [--snakemake-cold-runs 3] [--snakemake-timeout 300]
-// Scenario v: one labelled llama cold build with LLAMA_VERSIONING=on (a git commit per generation).
+// Scenario v: one labelled llama cold build with LLAMA_VERSIONING=on (a git commit per generation);
+// w: one labelled llama cold build per size with LLAMA_FSYNC=off (outputs not flushed, as the peers).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -65,12 +66,12 @@ function llamaArgs(out, target, extra = []) {
   return ['node', llamaBin, 'run', target, ...base, '--rules', join(out, 'spec.json'), ...extra];
 }
 
-function llamaEnv(out, versioning) {
-  return { LLAMA_VERSIONING: versioning ? 'on' : 'off', LLAMA_CACHEDIR: join(out, '.llama-cache') };
+function llamaEnv(out, versioning, fsync = true) {
+  return { LLAMA_VERSIONING: versioning ? 'on' : 'off', LLAMA_FSYNC: fsync ? 'on' : 'off', LLAMA_CACHEDIR: join(out, '.llama-cache') };
 }
 
 /** The command that brings the whole tree up to date (`dry`: plan only). */
-function buildCommand(tool, out, { dry = false, versioning = false } = {}) {
+function buildCommand(tool, out, { dry = false, versioning = false, fsync = true } = {}) {
   switch (tool) {
     case 'make':
       return { argv: ['make', `-j${JOBS}`, '-s', ...(dry ? ['-n'] : [])] };
@@ -79,7 +80,7 @@ function buildCommand(tool, out, { dry = false, versioning = false } = {}) {
     case 'snakemake':
       return { argv: ['snakemake', `-c${JOBS}`, '-q', ...(dry ? ['-n'] : [])] };
     case 'llama':
-      return { argv: llamaArgs(out, `${join(out, 'events')}/`, dry ? ['--dry-run'] : []), env: llamaEnv(out, versioning) };
+      return { argv: llamaArgs(out, `${join(out, 'events')}/`, dry ? ['--dry-run'] : []), env: llamaEnv(out, versioning, fsync) };
     default:
       throw new Error(`unknown tool ${tool}`);
   }
@@ -206,6 +207,11 @@ async function scenariosAtSize(n) {
     cleanTree(out, n);
     await measure('llama', n, 'a_cold_full', 1, { versioning: true, note: 'LLAMA_VERSIONING=on (git commit per generation)' });
   }
+  // One labelled cold run without flushing outputs to disk (LLAMA_FSYNC=off), as the peers run.
+  if (TOOLS.includes('llama') && SCENARIOS.has('w')) {
+    cleanTree(out, n);
+    await measure('llama', n, 'a_cold_full', 1, { fsync: false, note: 'LLAMA_FSYNC=off (no fdatasync per output, like the peers)' });
+  }
 }
 
 async function planAtScale(n) {
@@ -261,7 +267,7 @@ async function perEventInvocations(n) {
 }
 
 ensureTools();
-for (const n of SIZES) if ([...SCENARIOS].some((s) => 'abcdefv'.includes(s))) await scenariosAtSize(n);
+for (const n of SIZES) if ([...SCENARIOS].some((s) => 'abcdefvw'.includes(s))) await scenariosAtSize(n);
 if (SCENARIOS.has('g')) await planAtScale(Number(values['g-size']));
 if (SCENARIOS.has('h')) await perEventInvocations(SIZES[0] ?? 100);
 process.stderr.write(`results in ${RESULTS}; print with: node bench/peers/report.mjs ${RESULTS}\n`);

@@ -22,7 +22,7 @@ const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 /** Group key → rows (a note distinguishes e.g. the versioning-on llama run). */
 const groups = new Map();
 for (const row of rows) {
-  const label = row.note?.startsWith('LLAMA_VERSIONING=on') ? `${row.tool} (versioning on)` : row.tool;
+  const label = row.note?.startsWith('LLAMA_VERSIONING=on') ? `${row.tool} (versioning on)` : row.note?.startsWith('LLAMA_FSYNC=off') ? `${row.tool} (fsync off)` : row.tool;
   const key = `${row.n}\t${row.scenario}\t${label}`;
   if (!groups.has(key)) groups.set(key, []);
   groups.get(key).push(row);

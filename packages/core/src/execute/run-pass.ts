@@ -7,7 +7,7 @@ import { isForced, planEvent } from '../plan/plan.js';
 import type { EventPlan, PlanOptions, Step } from '../plan/types.js';
 import type { Pipeline } from '../rule/pipeline.js';
 import type { EventRef, Flags, Rule } from '../rule/types.js';
-import { CleanEvents } from '../state/clean-events.js';
+import type { CleanEvents } from '../state/clean-events.js';
 import { loadEventSnapshot, snapshotLayout, unchangedSince, type EventSnapshot, type RuleState } from '../state/snapshot.js';
 import type { Emit, PassSummary } from './events.js';
 import { generateRule, sweepTmpDir, WorkDirPool, writePermanentVeto, type GenerationSettings } from './generate.js';
@@ -23,8 +23,10 @@ export const DEFAULT_CONCURRENCY = 4;
 export class Scheduler {
   readonly #global: LimitFunction;
   readonly #pools = new Map<string, LimitFunction>();
+  readonly concurrency: number;
   constructor(concurrency = DEFAULT_CONCURRENCY) {
-    this.#global = pLimit(Math.max(1, concurrency));
+    this.concurrency = Math.max(1, concurrency);
+    this.#global = pLimit(this.concurrency);
   }
   run<T>(rule: Rule, task: () => Promise<T>): Promise<T> {
     if (rule.pool === undefined) return this.#global(task);
@@ -120,6 +122,8 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
   const clean = options.dryRun === true ? undefined : options.clean;
   const reuse = clean !== undefined && options.force === undefined;
   const planOptions: PlanOptions = { now: 0, ...(options.force === undefined ? {} : { force: options.force }), allowManual };
+  /** Events executing at once: enough to keep every slot busy, few enough to bound memory. */
+  const eventSlots = pLimit(Math.max(16, 8 * options.scheduler.concurrency));
   for (const event of options.events) {
     if (stopping()) break;
     if (reuse) {
@@ -131,8 +135,9 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
         continue;
       }
     }
-    const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: clean !== undefined });
-    const plan = planEvent(options.pipeline, snapshot, { ...planOptions, now: now() });
+    const planTime = now();
+    const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: clean !== undefined, now: planTime });
+    const plan = planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime });
     if (clean !== undefined) noteClean(clean, cleanKey, snapshot, plan, reuse);
     plans.push(plan);
     emit({ type: 'event-planned', plan });
@@ -152,7 +157,19 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
     if (!plan.steps.some((s) => s.action === 'run' || s.action === 'veto')) continue;
     worked.push(event);
     work.push(
-      executeEventPlan(plan, snapshot, options, settings, stopping).catch((error: unknown) => {
+      eventSlots(async () => {
+        if (stopping()) return;
+        // A cold build of thousands of events would hold every event's snapshot and pending
+        // jobs at once; a bounded number of events run at a time instead, each from a snapshot
+        // taken when its turn comes (other processes may have moved it on since).
+        const current = loadEventSnapshot(event, options.pipeline, options.cache, { now: now() });
+        const currentPlan = planEvent(options.pipeline, current, { ...planOptions, now: now() });
+        if (currentPlan.error !== undefined) {
+          emit({ type: 'event-error', event, diagnostics: currentPlan.error });
+          return;
+        }
+        await executeEventPlan(currentPlan, current, options, settings, stopping);
+      }).catch((error: unknown) => {
         emit({ type: 'event-error', event, diagnostics: [{ code: 'internal', message: describeError(error) }] });
       }),
     );
@@ -161,8 +178,9 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
   // Look at the events that had work once more, so that the next pass can skip those now clean.
   if (clean !== undefined && reuse && !stopping()) {
     for (const event of worked) {
-      const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: true });
-      noteClean(clean, cleanKey, snapshot, planEvent(options.pipeline, snapshot, { ...planOptions, now: now() }), true);
+      const planTime = now();
+      const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: true, now: planTime });
+      noteClean(clean, cleanKey, snapshot, planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime }), true);
     }
   }
   const summary: PassSummary = { events: options.events.length, ...counts, durationMs: now() - started };

@@ -182,9 +182,15 @@ function statOrUndefined(path: string): Stats | undefined {
  * (hashes and parsed riders come from the cache unless the stat changed), and the rarely
  * present cooldown / intent / veto / lock riders. Synchronous on purpose: the no-op pass is
  * dominated by stat calls, and sync stat is an order of magnitude faster than awaited stat.
- * With `fingerprint`, also take the state's stat fingerprint (see `unchangedSince`).
+ * With `fingerprint`, also take the state's stat fingerprint (see `unchangedSince`); `now` is the
+ * plan's time (Unix ms), against which its cooldowns and retries are judged.
  */
-export function loadEventSnapshot(event: EventRef, pipeline: Pipeline, cache: HashCache, options: { fingerprint?: boolean } = {}): EventSnapshot {
+export function loadEventSnapshot(
+  event: EventRef,
+  pipeline: Pipeline,
+  cache: HashCache,
+  options: { readonly fingerprint?: boolean; readonly now?: number } = {},
+): EventSnapshot {
   const warnings: string[] = [];
   const layout = snapshotLayout(pipeline);
   const startedAt = Date.now();
@@ -225,15 +231,16 @@ export function loadEventSnapshot(event: EventRef, pipeline: Pipeline, cache: Ha
   if (digest === undefined || digest.newest >= startedAt - RACY_MARGIN_MS) return snapshot;
   let intent = false;
   let until: number | undefined;
+  const planTime = options.now ?? startedAt;
   for (const rule of layout.rules) {
     const state = rules.get(rule.name) as RuleState;
     if (state.intent !== undefined) intent = true;
     if (state.cooldown !== undefined) {
       const end = state.cooldown.lastAttempt + cooldownSeconds(rule.cooldown, state.cooldown.numAttempts) * 1000;
-      if (end > startedAt) until = Math.min(until ?? Infinity, end);
+      if (end > planTime) until = Math.min(until ?? Infinity, end);
     }
     const provisional = state.rider.kind === 'ok' ? state.rider.provisional : undefined;
-    if (provisional !== undefined && provisional.retryAfter > startedAt) until = Math.min(until ?? Infinity, provisional.retryAfter);
+    if (provisional !== undefined && provisional.retryAfter > planTime) until = Math.min(until ?? Infinity, provisional.retryAfter);
   }
   return { ...snapshot, fingerprint: { digest: digest.digest(), present, intent, until } };
 }

@@ -57,7 +57,11 @@ export interface VetoInput {
 export interface Veto {
   /** 3.5.1 name, e.g. `upload_flag_false`. */
   readonly name: string;
-  /** Returns a message when the rule must not run, else false. */
+  /**
+   * Returns a message when the rule must not run, else false. Must depend on nothing but its
+   * input: the engine reuses an unchanged event's decisions (keyed by the veto's name and source
+   * text), so a veto whose behaviour changes needs a new name or a new rule version.
+   */
   check(input: VetoInput): string | false;
   /**
    * A permanent veto writes `.FILENAME.veto.json` (3.5.1 `always_veto`); it stays until removed

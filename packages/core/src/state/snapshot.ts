@@ -250,9 +250,10 @@ function loadFile(path: string, present: boolean, cache: HashCache, digest: Iden
   const stat = statOrUndefined(path);
   if (stat === undefined) return { exists: false };
   if (!stat.isFile()) return { exists: false, problem: `${path} is not a regular file` };
-  digest?.add(stat);
   try {
-    return { exists: true, hash: cache.hash(path, stat) };
+    const hash = cache.hash(path, stat);
+    digest?.add(stat);
+    return { exists: true, hash };
   } catch (error) {
     return { exists: false, problem: `${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
   }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   chmodSync,
+  copyFileSync,
+  linkSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -213,12 +215,12 @@ export async function generateRule(
           const target = join(workDir, input.filename);
           let bytes: Buffer;
           try {
-            bytes = readFileSync(source);
+            snapshotInput(source, target);
+            // Hash what the rule will read: the snapshot, not the path (which may be replaced meanwhile).
+            bytes = readFileSync(target);
           } catch (error) {
             throw new GenerationError(`input ${input.filename} cannot be read`, { cause: error });
           }
-          writeFileSync(target, bytes);
-          chmodSync(target, 0o444);
           inputs[input.name] = target;
           inputHashes[input.name] = xxh64(bytes);
           inputSha[input.name] = sha256(bytes);
@@ -353,6 +355,29 @@ export async function generateRule(
     // Leftovers of a crash are swept by the next pass.
     releaseWorkDir();
   }
+}
+
+/**
+ * Freeze an input for one generation: a hard link to the file's current inode, which the engine
+ * never writes in place (a new version is a new inode, renamed over the name), so the rule reads
+ * the version that was current at its start whatever happens to the event meanwhile, at the cost
+ * of a directory entry instead of a copy of a possibly large file. Where links are impossible, a
+ * read-only copy.
+ */
+function snapshotInput(source: string, target: string): void {
+  try {
+    linkSync(source, target);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      unlinkSync(target);
+      return snapshotInput(source, target);
+    }
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EMLINK') throw error;
+  }
+  copyFileSync(source, target);
+  chmodSync(target, 0o444);
 }
 
 /** fdatasync the new bytes (opening read-only is enough for fdatasync on Linux). */

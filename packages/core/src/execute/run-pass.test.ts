@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +72,34 @@ describe('a pass over temp event directories', () => {
     expect(readFileSync(join(event.eventDir, 'top.txt'), 'utf8')).toContain('edited by an astronomer');
   });
 
+  it('a generation reads its inputs as they were when it started (hard-linked snapshots)', async () => {
+    const src = externalRule('Src', 'raw.dat');
+    let seen: { text: string; sameInode: boolean } | undefined;
+    const reader = defineRule({
+      name: 'Reader',
+      filename: 'reader.txt',
+      inputs: [src],
+      generate: async (ctx) => {
+        const original = statSync(join(ctx.event.eventDir, 'raw.dat')).ino;
+        // A new version lands while this rule runs (ingest renames it into place).
+        writeFileSync(join(ctx.event.eventDir, '.raw.dat.new'), 'second version\n');
+        renameSync(join(ctx.event.eventDir, '.raw.dat.new'), join(ctx.event.eventDir, 'raw.dat'));
+        const text = readFileSync(ctx.inputs['Src'] as string, 'utf8');
+        seen ??= { text, sameInode: statSync(ctx.inputs['Src'] as string).ino === original };
+        writeFileSync(ctx.outputPath, text);
+      },
+    });
+    const pipeline = definePipeline('R', [src, reader]);
+    const event = makeEvent(tempRun(), 'S1', { 'raw.dat': 'first version\n' });
+    await pass(pipeline, [event]);
+    expect(seen).toEqual({ text: 'first version\n', sameInode: true });
+    expect(readFileSync(join(event.eventDir, 'reader.txt'), 'utf8')).toBe('first version\n');
+    // The rider recorded the version it read, so the next pass sees the new one as a change.
+    const next = await pass(pipeline, [event]);
+    expect(next.plans[0]?.steps.find((s) => s.rule === 'Reader')?.reason.kind).toBe('input-changed');
+    expect(readdirSync(join(event.eventDir, '.tmp.d')).filter((n) => n.startsWith('work-'))).toEqual([]);
+  });
+
   it('rebuilds when a rule version changes', async () => {
     const { src, prep, pipeline } = chain();
     const run = tempRun();
@@ -107,7 +135,7 @@ describe('a pass over temp event directories', () => {
     const third = await pass(pipeline, [e1]);
     expect(third.plans[0]?.steps.find((s) => s.rule === 'Bad')?.reason.kind).toBe('cooling-down');
     expect(existsSync(join(e1.eventDir, 'bad.txt'))).toBe(false);
-    expect(readdirSync(join(e1.eventDir, '.tmp.d')).filter((n) => n.startsWith('Bad-'))).toEqual([]);
+    expect(readdirSync(join(e1.eventDir, '.tmp.d')).filter((n) => n.startsWith('Bad-') || n.startsWith('work-'))).toEqual([]);
   });
 
   it('an invalid FLAGS.json is an error for that event only', async () => {

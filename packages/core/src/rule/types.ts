@@ -27,7 +27,10 @@ export interface GenerateContext {
   readonly rule: string;
   readonly event: EventRef;
   readonly flags: Flags;
-  /** Input file paths by input rule name: read-only snapshots taken for this generation. */
+  /**
+   * Input file paths by input rule name: snapshots taken for this generation (hard links to the
+   * current versions, or read-only copies). Read them; never write to them.
+   */
   readonly inputs: Readonly<Record<string, string>>;
   /** Write the output here (a temp path; it is renamed into place after success). */
   readonly outputPath: string;

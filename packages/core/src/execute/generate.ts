@@ -390,7 +390,10 @@ async function flushFile(path: string): Promise<void> {
   }
 }
 
-/** Names of this module's temp entries: `<rule or "work">-<pid>-XXXXXX` dirs, `name.<pid>.<hex>.tmp` files. */
+/**
+ * Remove what dead processes left in `.tmp.d/` (work directories `<Rule or work>-<pid>-XXXXXX`,
+ * temp files `<name>.<pid>.<hex>.tmp`). Only entries whose pid is gone are touched.
+ */
 export function sweepTmpDir(eventDir: string): string[] {
   const tmpRoot = join(eventDir, TMP_DIRNAME);
   let names: string[];

@@ -136,9 +136,10 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
       }
     }
     const planTime = now();
-    const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: clean !== undefined, now: planTime });
+    const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: reuse, now: planTime });
     const plan = planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime });
-    if (clean !== undefined) noteClean(clean, cleanKey, snapshot, plan, reuse);
+    // A forced plan says nothing about the unforced one; what it changes, the stats will show.
+    if (reuse) noteClean(clean, cleanKey, snapshot, plan);
     plans.push(plan);
     emit({ type: 'event-planned', plan });
     for (const warning of plan.warnings) emit({ type: 'warning', event, message: warning });
@@ -180,7 +181,7 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
     for (const event of worked) {
       const planTime = now();
       const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: true, now: planTime });
-      noteClean(clean, cleanKey, snapshot, planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime }), true);
+      noteClean(clean, cleanKey, snapshot, planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime }));
     }
   }
   const summary: PassSummary = { events: options.events.length, ...counts, durationMs: now() - started };
@@ -192,10 +193,9 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
  * Record the event as clean when its plan has nothing to write, no warning, no intent of another
  * run and its files were read without a race; otherwise drop any record of it.
  */
-function noteClean(clean: CleanEvents, key: string, snapshot: EventSnapshot, plan: EventPlan, unforced: boolean): void {
+function noteClean(clean: CleanEvents, key: string, snapshot: EventSnapshot, plan: EventPlan): void {
   const fingerprint = snapshot.fingerprint;
   const isClean =
-    unforced &&
     fingerprint !== undefined &&
     !fingerprint.intent &&
     plan.error === undefined &&

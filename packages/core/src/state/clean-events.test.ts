@@ -152,6 +152,20 @@ describe('clean events: a no-op pass skips events whose files did not change', (
     expect(forced.ran).toEqual(['Top']);
   });
 
+  it('a forced pass leaves the records of events it did not change', async () => {
+    const pipeline = chain();
+    const run = tempRun('llama-clean-');
+    const waiting = makeEvent(run, 'S2'); // no raw.dat: nothing can run, forced or not
+    const { event, cache, clean } = await builtEvent(pipeline);
+    await pass(pipeline, [waiting], { cache, clean });
+    expect((await pass(pipeline, [event, waiting], { cache, clean })).plans.map((p) => p.unchanged !== undefined)).toEqual([true, true]);
+    const forced = await pass(pipeline, [event, waiting], { cache, clean, force: new Set(['Prep']) });
+    expect(forced.ran).toEqual(['Prep']);
+    await settle();
+    const after = await pass(pipeline, [event, waiting], { cache, clean });
+    expect(after.plans.map((p) => p.unchanged !== undefined)).toEqual([false, true]);
+  });
+
   it('does not trust files changed within the racy window', async () => {
     const pipeline = chain();
     const run = tempRun('llama-clean-');

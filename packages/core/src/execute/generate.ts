@@ -12,7 +12,6 @@ import {
   rmSync,
   statSync,
   unlinkSync,
-  writeFileSync,
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -165,26 +164,9 @@ export async function generateRule(
     const made = await slot(async () => {
       if (settings.stopping?.() === true) return { status: 'stopped' } satisfies GenerationOutcome;
       started = now();
-      type Claim = { held: true; until: number; pid: number | undefined } | { held: false; superseded?: { hash: ContentHash | undefined } };
       let claim: Claim;
       try {
-        claim = await withEventLock(event.eventDir, (): Claim => {
-          if (existsSync(paths.intent)) {
-            const other = parseIntent(readFileSync(paths.intent, 'utf8'));
-            const otherAlive = other?.pid === undefined || other.host !== me.host ? true : other.pid === me.pid ? false : processAlive(other.pid);
-            if (other !== undefined && other.expiresAt > now() && otherAlive && other.pid !== me.pid) {
-              return { held: true, until: other.expiresAt, pid: other.pid };
-            }
-          }
-          // The plan was made from a snapshot: if the output changed since (another process made it),
-          // there is nothing left to do.
-          const finalPath = join(event.eventDir, rule.filename);
-          const stat = statSync(finalPath, { throwIfNoEntry: false });
-          const currentHash = stat?.isFile() === true ? settings.cache.hash(finalPath, stat) : undefined;
-          if (currentHash !== previousHash) return { held: false, superseded: { hash: currentHash } };
-          writeFileAtomicSync(paths.intent, serializeIntent({ expiresAt: now() + rule.timeoutSeconds * 1000, ...me }), { durable: false });
-          return { held: false };
-        });
+        claim = await claimOutput(event, rule, previousHash, settings, me);
       } catch (error) {
         // Could not even claim the file (a full disk, an unwritable event directory): a failure of
         // this rule, reported with its cause; nothing was written.
@@ -355,6 +337,40 @@ export async function generateRule(
     // Leftovers of a crash are swept by the next pass.
     releaseWorkDir();
   }
+}
+
+type Claim = { held: true; until: number; pid: number | undefined } | { held: false; superseded?: { hash: ContentHash | undefined } };
+
+/**
+ * Under the event lock: give way to a live intent of another run; notice that another process
+ * made the output since the plan (superseded); otherwise write this run's intent.
+ */
+async function claimOutput(
+  event: EventRef,
+  rule: Rule,
+  previousHash: ContentHash | undefined,
+  settings: GenerationSettings,
+  me: { readonly pid: number; readonly host: string },
+): Promise<Claim> {
+  const { now } = settings;
+  const paths = riderPaths(event.eventDir, rule.filename);
+  return withEventLock(event.eventDir, (): Claim => {
+    if (existsSync(paths.intent)) {
+      const other = parseIntent(readFileSync(paths.intent, 'utf8'));
+      const otherAlive = other?.pid === undefined || other.host !== me.host ? true : other.pid === me.pid ? false : processAlive(other.pid);
+      if (other !== undefined && other.expiresAt > now() && otherAlive && other.pid !== me.pid) {
+        return { held: true, until: other.expiresAt, pid: other.pid };
+      }
+    }
+    // The plan was made from a snapshot: if the output changed since (another process made it),
+    // there is nothing left to do.
+    const finalPath = join(event.eventDir, rule.filename);
+    const stat = statSync(finalPath, { throwIfNoEntry: false });
+    const currentHash = stat?.isFile() === true ? settings.cache.hash(finalPath, stat) : undefined;
+    if (currentHash !== previousHash) return { held: false, superseded: { hash: currentHash } };
+    writeFileAtomicSync(paths.intent, serializeIntent({ expiresAt: now() + rule.timeoutSeconds * 1000, ...me }), { durable: false });
+    return { held: false };
+  });
 }
 
 /**

@@ -157,14 +157,17 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
     }
     if (!plan.steps.some((s) => s.action === 'run' || s.action === 'veto')) continue;
     worked.push(event);
+    // A cold build of thousands of events would hold every event's snapshot and pending jobs at
+    // once; a bounded number of events run at a time instead. One that has to wait for its turn
+    // is read again then (other processes may have moved it on); one that starts at once keeps
+    // the snapshot just taken.
+    const startsNow = eventSlots.activeCount + eventSlots.pendingCount < eventSlots.concurrency;
+    const planned = startsNow ? { snapshot, plan } : undefined;
     work.push(
       eventSlots(async () => {
         if (stopping()) return;
-        // A cold build of thousands of events would hold every event's snapshot and pending
-        // jobs at once; a bounded number of events run at a time instead, each from a snapshot
-        // taken when its turn comes (other processes may have moved it on since).
-        const current = loadEventSnapshot(event, options.pipeline, options.cache, { now: now() });
-        const currentPlan = planEvent(options.pipeline, current, { ...planOptions, now: now() });
+        const current = planned?.snapshot ?? loadEventSnapshot(event, options.pipeline, options.cache, { now: now() });
+        const currentPlan = planned?.plan ?? planEvent(options.pipeline, current, { ...planOptions, now: now() });
         if (currentPlan.error !== undefined) {
           emit({ type: 'event-error', event, diagnostics: currentPlan.error });
           return;

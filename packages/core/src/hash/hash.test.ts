@@ -11,14 +11,20 @@ const settle = (): void => {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 80);
 };
 
+/** A file written a minute "ago" whose racy window has passed. */
+function settledFile(content: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'llama-hash-'));
+  const file = join(dir, 'a.txt');
+  writeFileSync(file, content);
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(file, old, old);
+  settle();
+  return { dir, file };
+}
+
 describe('stat-keyed hash cache', () => {
   it('hashes with xxh64 and reuses the hash while the stat key holds', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'llama-hash-'));
-    const file = join(dir, 'a.txt');
-    writeFileSync(file, 'alpha');
-    const old = new Date(Date.now() - 60_000);
-    utimesSync(file, old, old);
-    settle();
+    const { file } = settledFile('alpha');
     const cache = new HashCache();
     expect(cache.hash(file, statSync(file))).toBe(xxh64(Buffer.from('alpha')));
     expect(cache.misses).toBe(1);
@@ -40,12 +46,7 @@ describe('stat-keyed hash cache', () => {
   });
 
   it('persists one shard per directory, reloads it on first use; a corrupt shard is just a miss', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'llama-hash-'));
-    const file = join(dir, 'a.txt');
-    writeFileSync(file, 'alpha');
-    const old = new Date(Date.now() - 60_000);
-    utimesSync(file, old, old);
-    settle();
+    const { dir, file } = settledFile('alpha');
     const cache = new HashCache();
     cache.hash(file, statSync(file));
     cache.parsed(file, statSync(file), (t) => t.toUpperCase());

@@ -17,6 +17,7 @@ import type { Pipeline } from '../rule/pipeline.js';
 import type { EventRef, Flags, Rule } from '../rule/types.js';
 import { hostName, processAlive } from '../util/fs.js';
 import { cooldownSeconds } from '../rule/cooldown.js';
+import { statIdentity } from '../util/stat-identity.js';
 
 /** What the planner knows about one file. */
 export interface FileState {
@@ -130,6 +131,12 @@ class IdentityDigest {
     const changed = stat.mtimeMs > stat.ctimeMs ? stat.mtimeMs : stat.ctimeMs;
     if (changed > this.newest) this.newest = changed;
   }
+  /** Stat `path` straight into the digest; false (nothing added) when it does not exist. */
+  addPath(path: string): boolean {
+    if (!statIdentity(path, this.#values, this.#count)) return false;
+    this.#count += 4;
+    return true;
+  }
   digest(): string {
     return xxh64(new Uint8Array(this.#values.buffer, 0, this.#count * 8));
   }
@@ -143,15 +150,11 @@ export function unchangedSince(eventDir: string, layout: SnapshotLayout, fingerp
   const { files } = layout;
   const present = fingerprint.present;
   if (present.length !== files.length) return false;
-  const dirStat = statSync(eventDir, { throwIfNoEntry: false });
-  if (dirStat === undefined) return false;
   const digest = new IdentityDigest(files.length);
-  digest.add(dirStat);
+  if (!digest.addPath(eventDir)) return false;
   for (let i = 0; i < files.length; i++) {
     if (present.charCodeAt(i) !== 49 /* '1' */) continue;
-    const stat = statSync(`${eventDir}/${files[i] as string}`, { throwIfNoEntry: false });
-    if (stat === undefined) return false;
-    digest.add(stat);
+    if (!digest.addPath(`${eventDir}/${files[i] as string}`)) return false;
   }
   return digest.digest() === fingerprint.digest;
 }

@@ -1,4 +1,78 @@
 #!/usr/bin/env node
-import { main } from '../dist/main.js';
+// `llama run` starts from dist/llama.bundle.cjs (scripts/bundle.mjs: the hot path in one script,
+// compiled from a V8 code cache) when that bundle is not older than the compiled sources; else,
+// and for the commands that load the @llama/pipelines index (event, ingest, skymap, background:
+// its modules would get a second copy of @llama/core), from dist/main.js as tsc wrote it.
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 
-process.exitCode = await main(process.argv.slice(2));
+const bin = dirname(fileURLToPath(import.meta.url));
+const bundleFile = join(bin, '..', 'dist', 'llama.bundle.cjs');
+const cacheFile = join(bin, '..', 'dist', 'llama.bundle.cache');
+/** Written by every `tsc -b` that changed a project the bundle is made from. */
+const BUILD_INFO = [
+  join(bin, '..', 'dist', '.tsbuildinfo'),
+  join(bin, '..', '..', 'core', 'dist', '.tsbuildinfo'),
+  join(bin, '..', '..', '..', 'pipelines', 'llama', 'dist', '.tsbuildinfo'),
+];
+
+/** Does this invocation stay within the bundle: `llama run …`, or no command (--help, --version, usage errors)? */
+function bundleServes(argv) {
+  const command = argv.find((arg) => !arg.startsWith('-'));
+  return command === undefined || command === 'run';
+}
+
+/** When the bundle was built, if it is present and not older than the last `tsc -b` that changed its sources. */
+function freshBundleTime() {
+  try {
+    const built = statSync(bundleFile).mtimeMs;
+    return BUILD_INFO.every((file) => statSync(file).mtimeMs <= built) ? built : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The code cache, if made for this build of the bundle. V8 checks the source only by its length,
+ * so a cache older than the bundle is never offered.
+ */
+function readCodeCache(bundleBuilt) {
+  try {
+    return statSync(cacheFile).mtimeMs >= bundleBuilt ? readFileSync(cacheFile) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Compile the bundle (from its code cache when V8 accepts it) and run it as CommonJS. */
+function loadBundle(bundleBuilt) {
+  const cachedData = readCodeCache(bundleBuilt);
+  const source = readFileSync(bundleFile, 'utf8');
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __llamaImport) {${source}\n})`, { filename: bundleFile, cachedData });
+  const module = { exports: {} };
+  // The bundle's dynamic imports (science modules, winston, …) come here: import() in a vm.Script needs an experimental flag.
+  const importOutside = (specifier) => import(specifier);
+  script.runInThisContext()(module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile), importOutside);
+  const writeCache = cachedData === undefined || script.cachedDataRejected === true || process.env.LLAMA_BUNDLE_CACHE === 'write';
+  return { main: module.exports.main, afterRun: writeCache ? () => saveCodeCache(script) : () => {} };
+}
+
+/** After a run, store what V8 compiled (a missing or read-only dist only costs speed). */
+function saveCodeCache(script) {
+  const partial = `${cacheFile}.${process.pid}`;
+  try {
+    writeFileSync(partial, script.createCachedData());
+    renameSync(partial, cacheFile);
+  } catch {
+    // not writable: start without a cache
+  }
+}
+
+const argv = process.argv.slice(2);
+const bundleBuilt = bundleServes(argv) ? freshBundleTime() : undefined;
+const { main, afterRun } = bundleBuilt !== undefined ? loadBundle(bundleBuilt) : { ...(await import('../dist/main.js')), afterRun: () => {} };
+process.exitCode = await main(argv);
+afterRun();

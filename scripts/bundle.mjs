@@ -87,7 +87,7 @@ const lazySegmenter = {
     if (!/[\\/]string-width[\\/]index\.js$/.test(id)) return null;
     const eager = 'const segmenter = new Intl.Segmenter();';
     if (!code.includes(eager)) this.error(`${id}: expected "${eager}" (string-width changed; update scripts/bundle.mjs)`);
-    const lazy = 'let eagerSegmenter; const segmenter = { segment: (text) => (eagerSegmenter ??= new Intl.Segmenter()).segment(text) };';
+    const lazy = 'let createdSegmenter; const segmenter = { segment: (text) => (createdSegmenter ??= new Intl.Segmenter()).segment(text) };';
     return { code: code.replace(eager, lazy), map: null };
   },
 };

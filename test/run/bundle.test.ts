@@ -13,7 +13,7 @@ import { LLAMA_BIN, REPO, tempHome, writeFiles } from '../helpers/llama.js';
 const CLI_DIST = join(REPO, 'packages', 'cli', 'dist');
 const BUNDLE = join(CLI_DIST, 'llama.bundle.cjs');
 const CODE_CACHE = join(CLI_DIST, 'llama.bundle.cache');
-const BUILD_INFO = ['packages/cli/dist/.tsbuildinfo', 'packages/core/dist/.tsbuildinfo', 'pipelines/llama/dist/.tsbuildinfo'];
+const BUILD_INPUTS = ['packages/cli/dist/.tsbuildinfo', 'packages/core/dist/.tsbuildinfo', 'pipelines/llama/dist/.tsbuildinfo', 'node_modules/.package-lock.json'];
 
 interface Outcome {
   readonly code: number | null;
@@ -59,7 +59,7 @@ describe('the llama run bundle behaves as dist/main.js', () => {
 
   it('is built and newer than the compiled sources, so bin/llama.js uses it', () => {
     const built = statSync(BUNDLE).mtimeMs;
-    for (const info of BUILD_INFO) expect(statSync(join(REPO, info)).mtimeMs, info).toBeLessThanOrEqual(built);
+    for (const info of BUILD_INPUTS) expect(statSync(join(REPO, info)).mtimeMs, info).toBeLessThanOrEqual(built);
     // Forcing a code-cache write shows which path ran: only the bundle writes it.
     const before = statSync(CODE_CACHE).mtimeMs;
     expect(run(LLAMA_BIN, ['--version'], home.root, { LLAMA_BUNDLE_CACHE: 'write' }).code).toBe(0);
@@ -125,12 +125,13 @@ describe('bin/llama.js chooses between the bundle and dist/main.js', () => {
       'packages/cli/dist/.tsbuildinfo': '{}',
       'packages/core/dist/.tsbuildinfo': '{}',
       'pipelines/llama/dist/.tsbuildinfo': '{}',
+      'node_modules/.package-lock.json': '{}',
     });
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   const freshTree = () => {
-    for (const info of BUILD_INFO) setMtime(join(root, info), 60);
+    for (const info of BUILD_INPUTS) setMtime(join(root, info), 60);
     setMtime(cli('dist', 'llama.bundle.cjs'), 30);
   };
 
@@ -143,7 +144,7 @@ describe('bin/llama.js chooses between the bundle and dist/main.js', () => {
     expect(run(bin, ['ingest'], root)).toMatchObject({ code: 3, stdout: 'dist ingest\n' });
   });
 
-  it.each(BUILD_INFO)('runs dist/main.js once %s is newer than the bundle (a tsc -b after the bundle was made)', (info) => {
+  it.each(BUILD_INPUTS)('runs dist/main.js once %s is newer than the bundle (a tsc -b or npm install after the bundle was made)', (info) => {
     freshTree();
     setMtime(join(root, info), 0);
     expect(run(bin, ['run', 'x'], root)).toMatchObject({ code: 3, stdout: 'dist run x\n' });

@@ -3,7 +3,7 @@
 // compiled from a V8 code cache) when that bundle is not older than the compiled sources; else,
 // and for the commands that load the @llama/pipelines index (event, ingest, skymap, background:
 // its modules would get a second copy of @llama/core), from dist/main.js as tsc wrote it.
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,11 +12,12 @@ import vm from 'node:vm';
 const bin = dirname(fileURLToPath(import.meta.url));
 const bundleFile = join(bin, '..', 'dist', 'llama.bundle.cjs');
 const cacheFile = join(bin, '..', 'dist', 'llama.bundle.cache');
-/** Written by every `tsc -b` that changed a project the bundle is made from. */
-const BUILD_INFO = [
+/** What the bundle is made from: written by every `tsc -b` that changed a project, and by npm installs. */
+const BUILD_INPUTS = [
   join(bin, '..', 'dist', '.tsbuildinfo'),
   join(bin, '..', '..', 'core', 'dist', '.tsbuildinfo'),
   join(bin, '..', '..', '..', 'pipelines', 'llama', 'dist', '.tsbuildinfo'),
+  join(bin, '..', '..', '..', 'node_modules', '.package-lock.json'),
 ];
 
 /** Does this invocation stay within the bundle: `llama run …`, or no command (--help, --version, usage errors)? */
@@ -25,11 +26,11 @@ function bundleServes(argv) {
   return command === undefined || command === 'run';
 }
 
-/** When the bundle was built, if it is present and not older than the last `tsc -b` that changed its sources. */
+/** When the bundle was built, if it is present and not older than what it is made from. */
 function freshBundleTime() {
   try {
     const built = statSync(bundleFile).mtimeMs;
-    return BUILD_INFO.every((file) => statSync(file).mtimeMs <= built) ? built : undefined;
+    return BUILD_INPUTS.every((file) => statSync(file).mtimeMs <= built) ? built : undefined;
   } catch {
     return undefined;
   }
@@ -67,7 +68,7 @@ function saveCodeCache(script) {
     writeFileSync(partial, script.createCachedData());
     renameSync(partial, cacheFile);
   } catch {
-    // not writable: start without a cache
+    rmSync(partial, { force: true }); // not writable: start without a cache
   }
 }
 

@@ -77,9 +77,13 @@ const importsLeavingTheBundle = {
 };
 
 /**
- * string-width runs `new Intl.Segmenter()` when it is imported, which loads ICU segmentation data
- * (~10 ms); yargs imports it (via cliui, wrap-ansi) on every start but measures text only to lay
- * out help. Create the segmenter on first use instead. (string-width only calls .segment().)
+ * string-width runs `new Intl.Segmenter()` when it is imported, and its first segment() loads ICU
+ * segmentation data (~10 ms). yargs measures every help line with it, even on runs that show no
+ * help (cliui lays out the help text before each command's handler). In ASCII text without CR
+ * (CR LF is one grapheme) each character is its own grapheme, so hand string-width those one by
+ * one and create the segmenter only for other text: the widths are unchanged (string-width 8 has
+ * a similar ASCII fast path; the 7.x copies under cliui and wrap-ansi have none). string-width
+ * only reads `.segment` of each segment.
  */
 const lazySegmenter = {
   name: 'llama-lazy-segmenter',
@@ -87,7 +91,12 @@ const lazySegmenter = {
     if (!/[\\/]string-width[\\/]index\.js$/.test(id)) return null;
     const eager = 'const segmenter = new Intl.Segmenter();';
     if (!code.includes(eager)) this.error(`${id}: expected "${eager}" (string-width changed; update scripts/bundle.mjs)`);
-    const lazy = 'let createdSegmenter; const segmenter = { segment: (text) => (createdSegmenter ??= new Intl.Segmenter()).segment(text) };';
+    const lazy = [
+      'let icuSegmenter;',
+      'const segmenter = {',
+      '  segment: (text) => /^[\\0-\\x0C\\x0E-\\x7F]*$/.test(text) ? Array.from(text, (segment) => ({ segment })) : (icuSegmenter ??= new Intl.Segmenter()).segment(text),',
+      '};',
+    ].join(' ');
     return { code: code.replace(eager, lazy), map: null };
   },
 };

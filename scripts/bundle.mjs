@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
+import { stringWidthOnDemand } from './bundle-string-width.mjs';
 
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const cliDist = join(repo, 'packages', 'cli', 'dist');
@@ -76,38 +77,13 @@ const importsLeavingTheBundle = {
   },
 };
 
-/**
- * string-width runs `new Intl.Segmenter()` when it is imported, and its first segment() loads ICU
- * segmentation data (~10 ms). yargs measures every help line with it, even on runs that show no
- * help (cliui lays out the help text before each command's handler). In ASCII text without CR
- * (CR LF is one grapheme) each character is its own grapheme, so hand string-width those one by
- * one and create the segmenter only for other text: the widths are unchanged (string-width 8 has
- * a similar ASCII fast path; the 7.x copies under cliui and wrap-ansi have none). string-width
- * only reads `.segment` of each segment.
- */
-const lazySegmenter = {
-  name: 'llama-lazy-segmenter',
-  transform(code, id) {
-    if (!/[\\/]string-width[\\/]index\.js$/.test(id)) return null;
-    const eager = 'const segmenter = new Intl.Segmenter();';
-    if (!code.includes(eager)) this.error(`${id}: expected "${eager}" (string-width changed; update scripts/bundle.mjs)`);
-    const lazy = [
-      'let icuSegmenter;',
-      'const segmenter = {',
-      '  segment: (text) => /^[\\0-\\x0C\\x0E-\\x7F]*$/.test(text) ? Array.from(text, (segment) => ({ segment })) : (icuSegmenter ??= new Intl.Segmenter()).segment(text),',
-      '};',
-    ].join(' ');
-    return { code: code.replace(eager, lazy), map: null };
-  },
-};
-
 if (process.argv.includes('--if-stale') && bundleIsCurrent()) process.exit(0);
 
 const build = await rolldown({
   input: join(cliDist, 'main.js'),
   platform: 'node',
   external: (id) => id.startsWith('node:') || EXTERNAL_PACKAGES.has(id),
-  plugins: [ownModuleUrl, importsLeavingTheBundle, lazySegmenter],
+  plugins: [ownModuleUrl, importsLeavingTheBundle, stringWidthOnDemand],
   onLog(level, log, handler) {
     // yargs' `extends` option calls import.meta.resolve (llama does not use it); the rest of
     // import.meta is handled by ownModuleUrl.

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA_BIN, REPO, tempHome, writeFiles } from '../helpers/llama.js';
+// @ts-expect-error: a plain-JS build script, no types
+import { stringWidthAscii } from '../../scripts/bundle-string-width.mjs';
 
 // packages/cli/bin/llama.js runs `llama run` from dist/llama.bundle.cjs (scripts/bundle.mjs, built
 // by the global setup) when it is fresh. These tests check that it behaves as dist/main.js does,
@@ -183,5 +185,28 @@ describe('bin/llama.js chooses between the bundle and dist/main.js', () => {
     setMtime(cache, 45); // older than the bundle: made for a previous build, never offered to V8
     expect(run(bin, ['run', 'x'], root).code).toBe(4);
     expect(statSync(cache).mtimeMs).toBeGreaterThan(acceptedAt);
+  });
+});
+
+describe("the bundle's string-width answer for ASCII text", () => {
+  // scripts/bundle-string-width.mjs answers ASCII without ESC itself; every installed copy of
+  // string-width must agree with it, or the bundle would lay out help text differently.
+  const copies = ['node_modules/string-width', 'node_modules/cliui/node_modules/string-width', 'node_modules/wrap-ansi/node_modules/string-width'];
+  const measure = stringWidthAscii as (input: unknown) => number | undefined;
+
+  it.each(copies)('matches %s on generated ASCII strings, and declines ESC and non-ASCII', async (copy) => {
+    const stringWidth = ((await import(pathToFileURL(join(REPO, copy, 'index.js')).href)) as { default: (text: string, options?: object) => number }).default;
+    let random = 12345;
+    const next = () => (random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const samples = ['', 'a', '\n', '\r\n', '\t', '\x7f', 'Usage: llama run [options]', '  -F, --foreground  Stay in the foreground'];
+    for (let i = 0; i < 3000; i++) samples.push(Array.from({ length: Math.floor(next() * 20) }, () => String.fromCharCode(next() < 0.15 ? Math.floor(next() * 32) : 32 + Math.floor(next() * 96))).join(''));
+    for (const text of samples) {
+      const width = measure(text);
+      if (text.includes('\x1b')) expect(width).toBeUndefined();
+      else expect(width, JSON.stringify(text)).toBe(stringWidth(text));
+      expect(measure(text), JSON.stringify(text)).toBe(text.includes('\x1b') ? undefined : stringWidth(text, { ambiguousIsNarrow: false, countAnsiEscapeCodes: true }));
+    }
+    for (const text of ['\x1b[31mred\x1b[0m', 'caf\u00e9', '\u4e00', '\u{1F600}']) expect(measure(text)).toBeUndefined();
+    expect(measure(42)).toBeUndefined();
   });
 });

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
   chmodSync,
+  closeSync,
+  constants,
+  openSync,
   copyFileSync,
   linkSync,
   existsSync,
@@ -29,10 +32,10 @@ import { sha256, xxh64, type ContentHash, type HashCache } from '../hash/hash.js
 import { cooldownSeconds } from '../rule/cooldown.js';
 import type { RunReason } from '../plan/types.js';
 import type { EventRef, Flags, GenerateContext, Rule, RuleLogger } from '../rule/types.js';
-import { hostName, processAlive, writeFileAtomicSync } from '../util/fs.js';
+import { hostName, openInTmpDir, processAlive, tmpName, writeAllSync, writeFileAtomicSync } from '../util/fs.js';
 import type { Emit } from './events.js';
 import { commitAll } from './git.js';
-import { withEventLock } from './lock.js';
+import { releaseLockHolder, withEventLock } from './lock.js';
 
 export interface GenerationSettings {
   readonly cache: HashCache;
@@ -52,26 +55,32 @@ export interface GenerationSettings {
    * slot goes to the next job while the disk catches up. Default: no bound.
    */
   readonly slot?: <T>(task: () => Promise<T>) => Promise<T>;
-  /** Work directories to reuse within an event (default: one made and removed per generation). */
-  readonly workDirs?: WorkDirPool;
+  /** The process's scratch files in the event's `.tmp.d/`, shared by its generations (default: one per generation). */
+  readonly scratch?: EventScratch;
   /** When true at the moment a slot is granted, the job does not start (status `stopped`). */
   readonly stopping?: () => boolean;
 }
 
 /**
- * Reusable work directories under an event's `.tmp.d/`: creating and removing a directory per
- * generation costs more than the generation itself for small rules. A directory is emptied when
- * handed back; `close` removes them all. Names carry the pid, so a crashed process's ones are
- * swept by the next pass (`sweepTmpDir`).
+ * What this process keeps in an event's `.tmp.d/` while it works on the event: reusable work
+ * directories and spare intent files, so that a generation neither makes nor deletes a file it
+ * can reuse. Besides the system calls, on ext4 without a journal every new inode is searched for
+ * past all recently deleted ones, so a cold build's churn of short-lived files made every later
+ * file creation slower (most of the engine's own CPU time). Names carry the pid, so a crashed
+ * process's ones are swept by the next pass (`sweepTmpDir`). `close` removes them all, and this
+ * process's event-lock holder.
  */
-export class WorkDirPool {
+export class EventScratch {
+  readonly #eventDir: string;
   readonly #root: string;
   readonly #free: string[] = [];
   readonly #all = new Set<string>();
+  readonly #spareIntents: string[] = [];
   constructor(eventDir: string) {
+    this.#eventDir = eventDir;
     this.#root = join(eventDir, TMP_DIRNAME);
   }
-  take(): string {
+  takeWorkDir(): string {
     const free = this.#free.pop();
     if (free !== undefined) return free;
     mkdirSync(this.#root, { recursive: true });
@@ -79,19 +88,69 @@ export class WorkDirPool {
     this.#all.add(dir);
     return dir;
   }
-  give(dir: string): void {
+  /** Empty a work directory and keep it for the next generation. */
+  giveWorkDir(dir: string): void {
     try {
-      for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
+      for (const name of readdirSync(dir)) removeEntry(join(dir, name));
       this.#free.push(dir);
     } catch {
       rmSync(dir, { recursive: true, force: true });
       this.#all.delete(dir);
     }
   }
+  /** Put `content` at `path` so that readers see all of it or nothing, in a spare file when there is one. */
+  writeIntent(path: string, content: string): void {
+    let tmp = this.#spareIntents.pop();
+    let fd: number | undefined;
+    if (tmp !== undefined) {
+      try {
+        fd = openSync(tmp, constants.O_WRONLY | constants.O_TRUNC);
+      } catch {
+        tmp = undefined; // removed by hand: make a new one
+      }
+    }
+    if (tmp === undefined || fd === undefined) ({ path: tmp, fd } = openInTmpDir(this.#root, tmpName('intent'), 'wx'));
+    try {
+      try {
+        writeAllSync(fd, content);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      throw error;
+    }
+  }
+  /** Take the intent away from `path`, keeping its file as a spare. */
+  retireIntent(path: string): void {
+    const spare = join(this.#root, tmpName('intent'));
+    try {
+      renameSync(path, spare);
+      this.#spareIntents.push(spare);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
   close(): void {
     for (const dir of this.#all) rmSync(dir, { recursive: true, force: true });
     this.#all.clear();
     this.#free.length = 0;
+    for (const spare of this.#spareIntents) rmSync(spare, { force: true });
+    this.#spareIntents.length = 0;
+    releaseLockHolder(this.#eventDir);
+  }
+}
+
+/** Remove one entry of a work directory: usually a file (an input's link), rarely a tree. */
+function removeEntry(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code !== 'EISDIR' && code !== 'EPERM') throw error;
+    rmSync(path, { recursive: true, force: true });
   }
 }
 
@@ -148,7 +207,7 @@ export async function generateRule(
   const me = { pid: process.pid, host: hostName() };
 
   const slot = settings.slot ?? (<T>(task: () => Promise<T>): Promise<T> => task());
-  const tmpRoot = join(event.eventDir, TMP_DIRNAME);
+  const scratch = settings.scratch ?? new EventScratch(event.eventDir);
   let workDir: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new AbortController();
@@ -156,8 +215,7 @@ export async function generateRule(
   let stage: 'claiming' | 'generating' | 'checking-in' | 'renamed' | 'recorded' = 'claiming';
   const releaseWorkDir = (): void => {
     if (workDir === undefined) return;
-    if (settings.workDirs !== undefined) settings.workDirs.give(workDir);
-    else rmSync(workDir, { recursive: true, force: true });
+    scratch.giveWorkDir(workDir);
     workDir = undefined;
   };
   try {
@@ -166,7 +224,7 @@ export async function generateRule(
       started = now();
       let claim: Claim;
       try {
-        claim = await claimOutput(event, rule, previousHash, settings, me);
+        claim = await claimOutput(event, rule, previousHash, settings, scratch, me);
       } catch (error) {
         // Could not even claim the file (a full disk, an unwritable event directory): a failure of
         // this rule, reported with its cause; nothing was written.
@@ -181,12 +239,7 @@ export async function generateRule(
       emit({ type: 'step-started', event, rule: rule.name, reason });
       timer = setTimeout(() => timeout.abort(new GenerationError(`timed out after ${rule.timeoutSeconds} s`)), rule.timeoutSeconds * 1000);
       const signal = settings.shutdown === undefined ? timeout.signal : AbortSignal.any([timeout.signal, settings.shutdown]);
-      if (settings.workDirs !== undefined) {
-        workDir = settings.workDirs.take();
-      } else {
-        mkdirSync(tmpRoot, { recursive: true });
-        workDir = mkdtempSync(join(tmpRoot, `${rule.name}-${process.pid}-`));
-      }
+      workDir = scratch.takeWorkDir();
       // A failed job's scratch files go before its slot does: they may be what filled the disk.
       try {
         const inputs: Record<string, string> = {};
@@ -289,7 +342,7 @@ export async function generateRule(
           emit({ type: 'warning', event, rule: rule.name, message: `git commit failed (the next commit will include this output): ${describeError(commitError)}` });
         }
       }
-      unlinkQuiet(paths.intent);
+      scratch.retireIntent(paths.intent);
     });
     settings.cache.record(finalPath, statSync(finalPath), hash);
     const changed = hash !== previousHash;
@@ -312,7 +365,7 @@ export async function generateRule(
       wait = await withEventLock(event.eventDir, () => {
         const intent = existsSync(paths.intent) ? parseIntent(readFileSync(paths.intent, 'utf8')) : undefined;
         // A replaced but unrecorded output keeps its intent: the next pass sees "interrupted" and redoes it.
-        if (intent?.pid === me.pid && stage !== 'renamed') unlinkQuiet(paths.intent);
+        if (intent?.pid === me.pid && stage !== 'renamed') scratch.retireIntent(paths.intent);
         if (shutdown) return undefined;
         const previous = existsSync(paths.cooldown) ? parseCooldown(readFileSync(paths.cooldown, 'utf8')) : undefined;
         const numAttempts = previous === undefined ? 0 : previous.numAttempts + 1;
@@ -336,6 +389,7 @@ export async function generateRule(
     clearTimeout(timer);
     // Leftovers of a crash are swept by the next pass.
     releaseWorkDir();
+    if (settings.scratch === undefined) scratch.close();
   }
 }
 
@@ -350,6 +404,7 @@ async function claimOutput(
   rule: Rule,
   previousHash: ContentHash | undefined,
   settings: GenerationSettings,
+  scratch: EventScratch,
   me: { readonly pid: number; readonly host: string },
 ): Promise<Claim> {
   const { now } = settings;
@@ -368,7 +423,7 @@ async function claimOutput(
     const stat = statSync(finalPath, { throwIfNoEntry: false });
     const currentHash = stat?.isFile() === true ? settings.cache.hash(finalPath, stat) : undefined;
     if (currentHash !== previousHash) return { held: false, superseded: { hash: currentHash } };
-    writeFileAtomicSync(paths.intent, serializeIntent({ expiresAt: now() + rule.timeoutSeconds * 1000, ...me }), { durable: false });
+    scratch.writeIntent(paths.intent, serializeIntent({ expiresAt: now() + rule.timeoutSeconds * 1000, ...me }));
     return { held: false };
   });
 }

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync, utimesSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { withEventLock } from './lock.js';
+import { releaseLockHolder, withEventLock } from './lock.js';
 
 describe('event lock', () => {
   it('serialises holders', async () => {
@@ -33,5 +33,49 @@ describe('event lock', () => {
     expect(await withEventLock(dir, () => 'stale taken', 2000)).toBe('stale taken');
     writeFileSync(lock, JSON.stringify({ pid: process.ppid, host: hostname(), time: Date.now() }));
     await expect(withEventLock(dir, () => 'never', 200)).rejects.toThrow(/held by pid/);
+  });
+
+  it('takes the lock by linking a holder file of its own: no file made or deleted per acquisition', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llama-lock-'));
+    const lock = join(dir, '.tmp.d', 'EVENTLOCK');
+    const seen: { ino: number; nlink: number; owner: unknown }[] = [];
+    for (let i = 0; i < 3; i++) {
+      await withEventLock(dir, () => {
+        const stat = statSync(lock);
+        seen.push({ ino: stat.ino, nlink: stat.nlink, owner: JSON.parse(readFileSync(lock, 'utf8')).pid });
+      });
+      expect(existsSync(lock)).toBe(false);
+    }
+    expect(new Set(seen.map((s) => s.ino)).size).toBe(1);
+    expect(seen.every((s) => s.nlink === 2 && s.owner === process.pid)).toBe(true);
+    const holders = readdirSync(join(dir, '.tmp.d'));
+    expect(holders).toEqual([expect.stringMatching(new RegExp(`^eventlock\\.${process.pid}\\.[0-9a-f]{8}\\.tmp$`))]);
+    releaseLockHolder(dir);
+    expect(readdirSync(join(dir, '.tmp.d'))).toEqual([]);
+  });
+
+  it('does not remove a lock that another process took over while it was held', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llama-lock-'));
+    const lock = join(dir, '.tmp.d', 'EVENTLOCK');
+    const other = JSON.stringify({ pid: process.ppid, host: hostname(), time: Date.now() });
+    await withEventLock(dir, () => {
+      // What a process that judged this lock stale does: remove it and take it.
+      unlinkSync(lock);
+      writeFileSync(lock, other);
+    });
+    expect(readFileSync(lock, 'utf8')).toBe(other);
+    releaseLockHolder(dir);
+  });
+
+  it('counts a linked lock\'s age from when it was taken, not from when its holder was made', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llama-lock-'));
+    await withEventLock(dir, () => undefined);
+    const [holder] = readdirSync(join(dir, '.tmp.d'));
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, '.tmp.d', holder as string), old, old);
+    await withEventLock(dir, () => {
+      expect(Date.now() - statSync(join(dir, '.tmp.d', 'EVENTLOCK')).mtimeMs).toBeLessThan(5_000);
+    });
+    releaseLockHolder(dir);
   });
 });

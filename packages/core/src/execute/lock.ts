@@ -1,10 +1,19 @@
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TMP_DIRNAME } from '../event/paths.js';
-import { hostName, processAlive } from '../util/fs.js';
+import { hostName, openInTmpDir, processAlive, tmpName, writeAllSync } from '../util/fs.js';
 
-/** 3.5.1 EventLock: stale after 20 s; held only while intents and riders change, never while generating. */
+/**
+ * 3.5.1 EventLock: stale after 20 s; held only while intents and riders change, never while generating.
+ *
+ * The lock is the file `.tmp.d/EVENTLOCK`. A process takes it by hard-linking a holder file of its
+ * own (made once per event, naming the owner) to that name, and gives it back by removing the
+ * name. Creating and deleting a file per acquisition, twice per generation, was the costliest
+ * part of a cold build on ext4 without a journal, where every new inode is searched for past all
+ * recently deleted ones; a link allocates no inode. Where links are impossible, the lock file is
+ * created with O_EXCL as before.
+ */
 export const EVENT_LOCK_STALE_MS = 20_000;
 const POLL_MS = 5;
 
@@ -27,18 +36,25 @@ function readOwner(path: string): LockOwner | undefined {
   }
 }
 
-/** A lock is stale when its owner died (same host), or it is older than the stale limit. */
+/**
+ * A lock is stale when its owner died (same host), or it was taken more than the stale limit ago
+ * (its mtime: a holder's is set just before it is linked).
+ */
 function isStale(path: string, now: number): boolean {
-  let mtime: number;
+  let takenAt: number;
   try {
-    mtime = statSync(path).mtimeMs;
+    takenAt = statSync(path).mtimeMs;
   } catch {
     return false; // gone already: the next attempt takes it
   }
   const owner = readOwner(path);
-  if (owner === undefined) return now - mtime > 1000; // crashed between create and write
+  if (owner === undefined) return now - takenAt > 1000; // crashed between create and write
   if (owner.host === hostName() && owner.pid !== process.pid && !processAlive(owner.pid)) return true;
-  return now - mtime > EVENT_LOCK_STALE_MS;
+  return now - takenAt > EVENT_LOCK_STALE_MS;
+}
+
+function ownerRecord(): string {
+  return JSON.stringify({ pid: process.pid, host: hostName(), time: Date.now() } satisfies LockOwner);
 }
 
 function tryCreate(path: string): boolean {
@@ -50,7 +66,7 @@ function tryCreate(path: string): boolean {
     throw error;
   }
   try {
-    writeSync(fd, JSON.stringify({ pid: process.pid, host: hostName(), time: Date.now() } satisfies LockOwner));
+    writeSync(fd, ownerRecord());
   } catch (error) {
     // e.g. ENOSPC: an ownerless lock would block everyone for a while; remove it.
     closeSync(fd);
@@ -61,15 +77,100 @@ function tryCreate(path: string): boolean {
   return true;
 }
 
+interface Holder {
+  readonly path: string;
+  readonly ino: number;
+}
+
+/** This process's holder file per event directory; null where hard links are not possible. */
+const holders = new Map<string, Holder | null>();
+let exitHookInstalled = false;
+
+function makeHolder(eventDir: string): Holder {
+  const { path, fd } = openInTmpDir(join(eventDir, TMP_DIRNAME), tmpName('eventlock'), 'wx');
+  try {
+    writeAllSync(fd, ownerRecord());
+  } catch (error) {
+    closeSync(fd);
+    unlinkSync(path);
+    throw error;
+  }
+  closeSync(fd);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const dir of [...holders.keys()]) releaseLockHolder(dir);
+    });
+  }
+  return { path, ino: statSync(path).ino };
+}
+
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDEV', 'ENOSYS']);
+
+/** One attempt to take the lock: true when taken. */
+function tryTake(eventDir: string, path: string): boolean {
+  let holder = holders.get(eventDir);
+  if (holder === null) return tryCreate(path);
+  if (holder === undefined) holders.set(eventDir, (holder = makeHolder(eventDir)));
+  try {
+    const now = new Date();
+    utimesSync(holder.path, now, now);
+    linkSync(holder.path, path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code === 'EEXIST') return false;
+    if (code === 'ENOENT') {
+      // The holder is gone (the event's .tmp.d was cleared by hand): make a new one next time.
+      holders.delete(eventDir);
+      return false;
+    }
+    if (!NO_LINKS.has(code)) throw error;
+    holders.set(eventDir, null);
+    unlinkQuiet(holder.path);
+    return tryCreate(path);
+  }
+}
+
+/** Give the lock back, unless a process that judged it stale has taken it over meanwhile. */
+function give(eventDir: string, path: string): void {
+  const holder = holders.get(eventDir);
+  try {
+    if (holder !== null && holder !== undefined && statSync(path).ino !== holder.ino) return;
+    unlinkSync(path);
+  } catch {
+    // removed by a process that judged it stale; nothing to release
+  }
+}
+
+function unlinkQuiet(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Remove this process's holder file in the event's `.tmp.d/` (when it is done with the event;
+ * at exit for any left). A holder of a process that died is swept with its other temp files.
+ */
+export function releaseLockHolder(eventDir: string): void {
+  const holder = holders.get(eventDir);
+  holders.delete(eventDir);
+  if (holder !== null && holder !== undefined) unlinkQuiet(holder.path);
+}
+
 /**
  * Hold the event's lock while `body` runs. Waits for other holders; takes over stale locks
- * (dead owner, or older than 20 s). Throws if it cannot get the lock within `timeoutMs`.
+ * (dead owner, or taken more than 20 s ago). Throws if it cannot get the lock within `timeoutMs`.
  */
 export async function withEventLock<T>(eventDir: string, body: () => Promise<T> | T, timeoutMs = 30_000): Promise<T> {
   const path = lockPath(eventDir);
-  mkdirSync(join(eventDir, TMP_DIRNAME), { recursive: true });
+  // (A holder is made in `.tmp.d/`, creating it when needed.)
+  if (holders.get(eventDir) === null) mkdirSync(join(eventDir, TMP_DIRNAME), { recursive: true });
   const deadline = Date.now() + timeoutMs;
-  while (!tryCreate(path)) {
+  while (!tryTake(eventDir, path)) {
     if (isStale(path, Date.now())) {
       try {
         unlinkSync(path);
@@ -87,10 +188,6 @@ export async function withEventLock<T>(eventDir: string, body: () => Promise<T> 
   try {
     return await body();
   } finally {
-    try {
-      unlinkSync(path);
-    } catch {
-      // removed by a process that judged it stale; nothing to release
-    }
+    give(eventDir, path);
   }
 }

@@ -10,7 +10,7 @@ import type { EventRef, Flags, Rule } from '../rule/types.js';
 import type { CleanEvents } from '../state/clean-events.js';
 import { loadEventSnapshot, snapshotLayout, unchangedSince, type EventSnapshot, type RuleState } from '../state/snapshot.js';
 import type { Emit, PassSummary } from './events.js';
-import { generateRule, sweepTmpDir, WorkDirPool, writePermanentVeto, type GenerationSettings } from './generate.js';
+import { EventScratch, generateRule, sweepTmpDir, writePermanentVeto, type GenerationSettings } from './generate.js';
 import { ensureGitRepo } from './git.js';
 
 /** 3.5.1 ran 4 generation workers ($LLAMA_IO_DEFAULT_GEN_MAX_WORKERS). */
@@ -231,7 +231,7 @@ async function executeEventPlan(
   }
   const steps = new Map(plan.steps.map((s) => [s.rule, s]));
   const outcomes = new Map<string, Promise<Outcome>>();
-  const workDirs = new WorkDirPool(event.eventDir);
+  const scratch = new EventScratch(event.eventDir);
   const stateOf = (name: string): RuleState | undefined => snapshot.rules.get(name);
   const settled = (name: string): Outcome => {
     const output = stateOf(name)?.output;
@@ -281,7 +281,7 @@ async function executeEventPlan(
           const result = await generateRule(event, rule, flags, step.reason, previous, {
             ...settings,
             slot: (task) => options.scheduler.run(rule, task),
-            workDirs,
+            scratch,
             stopping,
           });
           switch (result.status) {
@@ -308,5 +308,5 @@ async function executeEventPlan(
     );
   }
   await Promise.allSettled(outcomes.values());
-  workDirs.close();
+  scratch.close();
 }

@@ -5,19 +5,45 @@ import { basename, dirname, join } from 'node:path';
 import { TMP_DIRNAME } from '../event/paths.js';
 
 /**
+ * A name for a temp file of this process in `.tmp.d/`: `<base>.<pid>.<8 hex>.tmp` (the form
+ * `sweepTmpDir` recognises). The hex part is a per-process random start plus a counter: unique
+ * within the process without asking the kernel for randomness on every write, and unlikely to
+ * meet another host's process of the same pid on a shared file system.
+ */
+let tmpCounter = randomBytes(4).readUInt32BE(0);
+export function tmpName(base: string): string {
+  tmpCounter = (tmpCounter + 1) >>> 0;
+  return `${base}.${process.pid}.${tmpCounter.toString(16).padStart(8, '0')}.tmp`;
+}
+
+/** Open a new file in a `.tmp.d/` that usually exists already (one mkdir only when it does not). */
+export function openInTmpDir(tmpDir: string, name: string, flags: string | number = 'w'): { path: string; fd: number } {
+  const path = join(tmpDir, name);
+  try {
+    return { path, fd: openSync(path, flags, 0o644) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(tmpDir, { recursive: true });
+  return { path, fd: openSync(path, flags, 0o644) };
+}
+
+/** Write all of `bytes` at the file's current position. */
+export function writeAllSync(fd: number, content: string | Uint8Array): void {
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+}
+
+/**
  * Write a file so that readers see either the old or the new content, never a torn one: write a
  * temp file in the event's `.tmp.d/`, fsync it, rename it into place.
  */
 export function writeFileAtomicSync(path: string, content: string | Uint8Array, options: { durable?: boolean } = {}): void {
-  const tmpDir = join(dirname(path), TMP_DIRNAME);
-  mkdirSync(tmpDir, { recursive: true });
-  const tmp = join(tmpDir, `${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'w', 0o644);
+  const { path: tmp, fd } = openInTmpDir(join(dirname(path), TMP_DIRNAME), tmpName(basename(path)));
   try {
     try {
-      const bytes = typeof content === 'string' ? Buffer.from(content) : content;
-      let offset = 0;
-      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      writeAllSync(fd, content);
       if (options.durable !== false) fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -28,10 +54,6 @@ export function writeFileAtomicSync(path: string, content: string | Uint8Array, 
     rmSync(tmp, { force: true });
     throw error;
   }
-}
-
-export function randomSuffix(): string {
-  return randomBytes(4).toString('hex');
 }
 
 /** Is a process with this pid alive (on this host)? */

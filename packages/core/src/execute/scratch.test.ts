@@ -1,0 +1,54 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { withEventLock } from './lock.js';
+import { EventScratch } from './generate.js';
+
+function eventDir(): string {
+  return mkdtempSync(join(tmpdir(), 'llama-scratch-'));
+}
+
+describe('EventScratch', () => {
+  it('writes each intent whole into place and keeps the retired file for the next one (same inode)', () => {
+    const dir = eventDir();
+    const scratch = new EventScratch(dir);
+    const intent = join(dir, '.a.dat.intent.json');
+    scratch.writeIntent(intent, '{"expiry": 1, "pid": 1}');
+    const first = statSync(intent).ino;
+    scratch.retireIntent(intent);
+    expect(existsSync(intent)).toBe(false);
+    scratch.writeIntent(join(dir, '.b.dat.intent.json'), '{"expiry": 2}');
+    expect(statSync(join(dir, '.b.dat.intent.json')).ino).toBe(first);
+    // The reused file holds only the new content (truncated, not overwritten in part).
+    expect(readFileSync(join(dir, '.b.dat.intent.json'), 'utf8')).toBe('{"expiry": 2}');
+    scratch.retireIntent(join(dir, '.b.dat.intent.json'));
+    expect(readdirSync(join(dir, '.tmp.d'))).toEqual([expect.stringMatching(new RegExp(`^intent\\.${process.pid}\\.[0-9a-f]{8}\\.tmp$`))]);
+    scratch.close();
+    expect(readdirSync(join(dir, '.tmp.d'))).toEqual([]);
+  });
+
+  it('retiring an intent that is already gone is not an error', () => {
+    const dir = eventDir();
+    const scratch = new EventScratch(dir);
+    expect(() => scratch.retireIntent(join(dir, '.gone.intent.json'))).not.toThrow();
+    scratch.close();
+  });
+
+  it('empties a work directory for reuse, links and nested scratch alike, and removes everything on close', async () => {
+    const dir = eventDir();
+    const scratch = new EventScratch(dir);
+    const work = scratch.takeWorkDir();
+    writeFileSync(join(work, 'input.dat'), 'x');
+    mkdirSync(join(work, 'nested', 'deeper'), { recursive: true });
+    writeFileSync(join(work, 'nested', 'deeper', 'f'), 'y');
+    scratch.giveWorkDir(work);
+    expect(readdirSync(work)).toEqual([]);
+    expect(scratch.takeWorkDir()).toBe(work);
+    // The lock holder is this process's too; close removes it.
+    await withEventLock(dir, () => undefined);
+    expect(readdirSync(join(dir, '.tmp.d')).length).toBe(2);
+    scratch.close();
+    expect(readdirSync(join(dir, '.tmp.d'))).toEqual([]);
+  });
+});

@@ -75,7 +75,9 @@ export class EventScratch {
   readonly #root: string;
   readonly #free: string[] = [];
   readonly #all = new Set<string>();
-  readonly #spareIntents: string[] = [];
+  readonly #spareIntents: { readonly path: string; readonly size: number }[] = [];
+  /** Bytes written to each intent this process put in place. */
+  readonly #intentSizes = new Map<string, number>();
   constructor(eventDir: string) {
     this.#eventDir = eventDir;
     this.#root = join(eventDir, TMP_DIRNAME);
@@ -98,25 +100,36 @@ export class EventScratch {
       this.#all.delete(dir);
     }
   }
-  /** Put `content` at `path` so that readers see all of it or nothing, in a spare file when there is one. */
+  /**
+   * Put `content` at `path` so that readers see all of it or nothing, in a spare file when there
+   * is one. A spare is overwritten from the start and padded with spaces to its old length (JSON
+   * allows trailing whitespace), never truncated: on ext4 a file truncated to zero and written
+   * again is flushed to disk when closed (auto_da_alloc), ~0.1 ms each.
+   */
   writeIntent(path: string, content: string): void {
-    let tmp = this.#spareIntents.pop();
+    const spare = this.#spareIntents.pop();
+    let tmp: string | undefined;
     let fd: number | undefined;
-    if (tmp !== undefined) {
+    let text = content;
+    if (spare !== undefined) {
       try {
-        fd = openSync(tmp, constants.O_WRONLY | constants.O_TRUNC);
+        fd = openSync(spare.path, constants.O_WRONLY);
+        tmp = spare.path;
+        text = content.padEnd(spare.size);
       } catch {
-        tmp = undefined; // removed by hand: make a new one
+        // removed by hand: make a new one
       }
     }
     if (tmp === undefined || fd === undefined) ({ path: tmp, fd } = openInTmpDir(this.#root, tmpName('intent'), 'wx'));
+    const bytes = Buffer.from(text);
     try {
       try {
-        writeAllSync(fd, content);
+        writeAllSync(fd, bytes);
       } finally {
         closeSync(fd);
       }
       renameSync(tmp, path);
+      this.#intentSizes.set(path, bytes.length);
     } catch (error) {
       rmSync(tmp, { force: true });
       throw error;
@@ -127,16 +140,19 @@ export class EventScratch {
     const spare = join(this.#root, tmpName('intent'));
     try {
       renameSync(path, spare);
-      this.#spareIntents.push(spare);
+      // An intent this process did not write (a stale one) has a size we do not know: ask.
+      this.#spareIntents.push({ path: spare, size: this.#intentSizes.get(path) ?? statSync(spare).size });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    } finally {
+      this.#intentSizes.delete(path);
     }
   }
   close(): void {
     for (const dir of this.#all) rmSync(dir, { recursive: true, force: true });
     this.#all.clear();
     this.#free.length = 0;
-    for (const spare of this.#spareIntents) rmSync(spare, { force: true });
+    for (const spare of this.#spareIntents) rmSync(spare.path, { force: true });
     this.#spareIntents.length = 0;
     releaseLockHolder(this.#eventDir);
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withEventLock } from './lock.js';
 import { EventScratch } from './generate.js';
+import { parseIntent } from '../event/riders.js';
 
 function eventDir(): string {
   return mkdtempSync(join(tmpdir(), 'llama-scratch-'));
@@ -20,8 +21,9 @@ describe('EventScratch', () => {
     expect(existsSync(intent)).toBe(false);
     scratch.writeIntent(join(dir, '.b.dat.intent.json'), '{"expiry": 2}');
     expect(statSync(join(dir, '.b.dat.intent.json')).ino).toBe(first);
-    // The reused file holds only the new content (truncated, not overwritten in part).
-    expect(readFileSync(join(dir, '.b.dat.intent.json'), 'utf8')).toBe('{"expiry": 2}');
+    // The reused file holds the new content, padded with spaces where the old one was longer.
+    expect(readFileSync(join(dir, '.b.dat.intent.json'), 'utf8')).toBe('{"expiry": 2}          ');
+    expect(parseIntent(readFileSync(join(dir, '.b.dat.intent.json'), 'utf8'))).toEqual({ expiresAt: 2000 });
     scratch.retireIntent(join(dir, '.b.dat.intent.json'));
     expect(readdirSync(join(dir, '.tmp.d'))).toEqual([expect.stringMatching(new RegExp(`^intent\\.${process.pid}\\.[0-9a-f]{8}\\.tmp$`))]);
     scratch.close();

@@ -76,5 +76,8 @@ describe('downselections (3.5.1 Run.downselect)', () => {
     const events = discoverEvents(root);
     expect(ids(await downselectEvents(events, [{ v0before: 2000 }], { now: Date.now(), pipeline }))).toEqual(['S1']);
     expect(ids(await downselectEvents(events, [{ v0after: 2000 }], { now: Date.now(), pipeline }))).toEqual([]);
+    // A layer's keys are one conjunction, inverted as a whole, whatever order they are checked in.
+    expect(ids(await downselectEvents(events, [{ v0before: 2000, eventid_filter: 'S*', invert: true }], { now: Date.now(), pipeline }))).toEqual(['G3', 'S2']);
+    expect(ids(await downselectEvents(events, [{ eventid_filter: 'S*' }, { sortkey: 'v0time' }], { now: Date.now(), pipeline }))).toEqual(['S2', 'S1']);
   });
 });

@@ -7,6 +7,7 @@ import type { Pipeline } from '../rule/pipeline.js';
 import type { EventRef } from '../rule/types.js';
 import { eventRef, readEventFlagsSync } from './event.js';
 import { riderPaths } from './paths.js';
+import { statIdentity } from '../util/stat-identity.js';
 
 export type DownselectValue = string | number | boolean;
 /** One downselection layer (3.5.1 `Run.downselect(**kw)`): all checks must pass. */
@@ -123,9 +124,15 @@ interface Facts {
 
 function dirStat(event: EventRef, facts: Facts): void {
   if (facts.mtime !== undefined) return;
-  const stat = statSync(event.eventDir, { throwIfNoEntry: false });
-  facts.mtime = (stat?.mtimeMs ?? 0) / 1000;
-  facts.ctime = (stat?.ctimeMs ?? 0) / 1000;
+  const identity = new Float64Array(4);
+  let found = false;
+  try {
+    found = statIdentity(event.eventDir, identity, 0);
+  } catch {
+    // unreadable: sorts first, as a missing one
+  }
+  facts.mtime = found ? (identity[2] as number) / 1000 : 0;
+  facts.ctime = found ? (identity[3] as number) / 1000 : 0;
 }
 
 async function v0(event: EventRef, facts: Facts): Promise<number | null> {
@@ -133,19 +140,28 @@ async function v0(event: EventRef, facts: Facts): Promise<number | null> {
   return facts.v0;
 }
 
+const globs = new Map<string, RegExp>();
 function globToRegExp(glob: string): RegExp {
+  let re = globs.get(glob);
+  if (re !== undefined) return re;
   let source = '';
   for (const ch of glob) {
     if (ch === '*') source += '.*';
     else if (ch === '?') source += '.';
     else source += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
-  return new RegExp(`^${source}$`, 's');
+  re = new RegExp(`^${source}$`, 's');
+  globs.set(glob, re);
+  return re;
 }
+
+/** Keys that need an event's first-commit time (a git call each): checked last, for the events the other keys kept. */
+const V0_KEYS = new Set(['v0before', 'v0after', 'sec_since_v0_gt', 'sec_since_v0_lt']);
 
 /**
  * Apply the layers in order (each sees only what the previous ones kept). Reading flags, stats
- * and first-commit times happens only for the checks that are asked for.
+ * and first-commit times happens only for the checks that are asked for; everything but the
+ * first-commit times is synchronous (a pass over thousands of events selects them first).
  */
 export async function downselectEvents(
   events: readonly EventRef[],
@@ -160,21 +176,20 @@ export async function downselectEvents(
   };
   let current = [...events];
   for (const layer of layers) {
-    const kept: EventRef[] = [];
-    for (const event of current) {
-      const pass = await passesLayer(event, layer, factsOf(event), context);
-      if (pass !== (layer['invert'] === true)) kept.push(event);
-    }
+    const invert = layer['invert'] === true;
+    const needsV0 = Object.keys(layer).some((k) => V0_KEYS.has(k));
+    const plain = current.map((event) => passesLayer(event, layer, factsOf(event), context, 'plain'));
+    if (needsV0) await Promise.all(current.map((event, i) => (plain[i] === true ? v0(event, factsOf(event)) : undefined)));
+    const kept = current.filter((event, i) => (plain[i] === true && (!needsV0 || passesLayer(event, layer, factsOf(event), context, 'v0'))) !== invert);
     const sortkey = layer['sortkey'];
     if (typeof sortkey === 'string') {
-      const keyed = await Promise.all(
-        kept.map(async (e) => {
-          const f = factsOf(e);
-          dirStat(e, f);
-          const key = sortkey === 'mtime' ? f.mtime ?? 0 : sortkey === 'ctime' ? f.ctime ?? 0 : sortkey === 'v0time' ? (await v0(e, f)) ?? 0 : 0;
-          return { e, key };
-        }),
-      );
+      if (sortkey === 'v0time') await Promise.all(kept.map((e) => v0(e, factsOf(e))));
+      const keyed = kept.map((e) => {
+        const f = factsOf(e);
+        if (sortkey === 'mtime' || sortkey === 'ctime') dirStat(e, f);
+        const key = sortkey === 'mtime' ? f.mtime ?? 0 : sortkey === 'ctime' ? f.ctime ?? 0 : sortkey === 'v0time' ? f.v0 ?? 0 : 0;
+        return { e, key };
+      });
       keyed.sort((a, b) => (sortkey === 'eventid' ? a.e.eventId.localeCompare(b.e.eventId) : a.key - b.key));
       kept.splice(0, kept.length, ...keyed.map((k) => k.e));
     }
@@ -185,9 +200,11 @@ export async function downselectEvents(
   return current;
 }
 
-async function passesLayer(event: EventRef, layer: DownselectLayer, facts: Facts, context: { now: number; pipeline?: Pipeline }): Promise<boolean> {
+/** Does the event pass the layer's `plain` keys, or (with its first-commit time already read) its `v0` keys? */
+function passesLayer(event: EventRef, layer: DownselectLayer, facts: Facts, context: { now: number; pipeline?: Pipeline }, keys: 'plain' | 'v0'): boolean {
   const nowS = context.now / 1000;
   for (const [key, value] of Object.entries(layer)) {
+    if (V0_KEYS.has(key) !== (keys === 'v0')) continue;
     switch (key) {
       case 'invert':
       case 'sortkey':
@@ -233,7 +250,7 @@ async function passesLayer(event: EventRef, layer: DownselectLayer, facts: Facts
       case 'v0after':
       case 'sec_since_v0_gt':
       case 'sec_since_v0_lt': {
-        const t = await v0(event, facts);
+        const t = facts.v0 ?? null;
         if (t === null) return false;
         const v = Number(value);
         if (key === 'v0before' && !(t < v)) return false;

@@ -11,6 +11,7 @@ export * from './event/downselect.js';
 export * from './hash/hash.js';
 export * from './state/snapshot.js';
 export * from './state/clean-events.js';
+export { ParallelStat } from './state/parallel-stat.js';
 export * from './rule/cooldown.js';
 export * from './plan/types.js';
 export * from './plan/decide.js';

@@ -10,6 +10,7 @@ import {
   CleanEvents,
   durabilityEnabled,
   HashCache,
+  ParallelStat,
   Scheduler,
   describeError,
   discoverEvents,
@@ -366,6 +367,7 @@ async function handler(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
   try {
     if (args.errAlert) alerter = await createMaintainerAlerter(env, (m) => log.error(m));
     if (args.relaunch) {
+      ParallelStat.decline(); // the supervisor stats nothing; its child runs the passes
       process.exitCode = await relaunchLoop(runArgv, log, ownLockDir);
       return;
     }
@@ -411,6 +413,8 @@ async function runLoop(ctx: LoopContext): Promise<number> {
   const cache = HashCache.load(join(state, 'hashes'));
   // --json reports every step of every event, so it plans them all.
   const clean = args.json ? undefined : CleanEvents.load(join(state, 'clean.json'));
+  // Clean records are checked with a stat per file, on two threads (see ParallelStat).
+  const stats = clean?.hasRecords() === true && !ctx.dryRun ? ParallelStat.start() : (ParallelStat.decline(), undefined);
   const jobs = args.jobs ?? (Number.parseInt(process.env['LLAMA_IO_DEFAULT_GEN_MAX_WORKERS'] ?? '', 10) || undefined);
   const scheduler = new Scheduler(jobs);
   const json = args.json ? new JsonCollector() : undefined;
@@ -453,6 +457,7 @@ async function runLoop(ctx: LoopContext): Promise<number> {
           dryRun: ctx.dryRun,
           engineVersion: llamaVersion(),
           ...(clean === undefined ? {} : { clean }),
+          ...(stats === undefined ? {} : { stats }),
         });
         plans = result.plans;
       } catch (error) {
@@ -487,6 +492,7 @@ async function runLoop(ctx: LoopContext): Promise<number> {
     }
   } finally {
     watcher?.close();
+    stats?.close();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }

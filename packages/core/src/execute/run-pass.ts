@@ -8,7 +8,8 @@ import type { EventPlan, PlanOptions, Step } from '../plan/types.js';
 import type { Pipeline } from '../rule/pipeline.js';
 import type { EventRef, Flags, Rule } from '../rule/types.js';
 import type { CleanEvents } from '../state/clean-events.js';
-import { loadEventSnapshot, snapshotLayout, unchangedSince, type EventSnapshot, type RuleState } from '../state/snapshot.js';
+import { loadEventSnapshot, snapshotLayout, unchangedSince, type EventSnapshot, type RuleState, type SnapshotLayout } from '../state/snapshot.js';
+import type { EventFiles, ParallelStat } from '../state/parallel-stat.js';
 import type { Emit, PassSummary } from './events.js';
 import { EventScratch, generateRule, sweepTmpDir, writePermanentVeto, type GenerationSettings } from './generate.js';
 import { ensureGitRepo } from './git.js';
@@ -65,6 +66,8 @@ export interface PassOptions {
    * which ask for every step's reason.
    */
   readonly clean?: CleanEvents;
+  /** Stats the files of events with clean records on two threads (see `ParallelStat`). */
+  readonly stats?: ParallelStat;
 }
 
 /** How a rule ended in this pass, as its dependents see it. */
@@ -124,11 +127,17 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
   const planOptions: PlanOptions = { now: 0, ...(options.force === undefined ? {} : { force: options.force }), allowManual };
   /** Events executing at once: enough to keep every slot busy, few enough to bound memory. */
   const eventSlots = pLimit(Math.max(16, 8 * options.scheduler.concurrency));
+  const digests = reuse && options.stats !== undefined ? currentDigests(options.events, clean, cleanKey, layout, options.stats, now()) : undefined;
   for (const event of options.events) {
     if (stopping()) break;
     if (reuse) {
       const record = clean.get(cleanKey, event.eventDir);
-      if (record !== undefined && (record.until === undefined || record.until > now()) && unchangedSince(event.eventDir, layout, record)) {
+      const current = digests?.get(event.eventDir);
+      if (
+        record !== undefined &&
+        (record.until === undefined || record.until > now()) &&
+        (current === undefined ? unchangedSince(event.eventDir, layout, record) : current === record.digest)
+      ) {
         const plan: EventPlan = { event, steps: [], warnings: [], unchanged: { until: record.until } };
         plans.push(plan);
         emit({ type: 'event-planned', plan });
@@ -190,6 +199,28 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
   const summary: PassSummary = { events: options.events.length, ...counts, durationMs: now() - started };
   emit({ type: 'pass-finished', summary });
   return { plans, summary };
+}
+
+/**
+ * The identity digests of every event that has a usable clean record, stat'ed on two threads; an
+ * event whose files are gone or unreadable maps to '' (changed: it is planned).
+ */
+function currentDigests(
+  events: readonly EventRef[],
+  clean: CleanEvents,
+  key: string,
+  layout: SnapshotLayout,
+  stats: ParallelStat,
+  now: number,
+): Map<string, string> {
+  const checked: EventFiles[] = [];
+  for (const event of events) {
+    const record = clean.get(key, event.eventDir);
+    if (record === undefined || (record.until !== undefined && record.until <= now) || record.present.length !== layout.files.length) continue;
+    checked.push({ dir: event.eventDir, present: record.present });
+  }
+  const digests = stats.digests(checked, layout.files);
+  return new Map(checked.map((e, i) => [e.dir, digests[i] ?? '']));
 }
 
 /**

@@ -90,6 +90,12 @@ export class CleanEvents {
     if (this.#layouts.get(layoutKey)?.delete(eventDir) === true) this.#dirty = true;
   }
 
+  /** Whether any rule set has a record. */
+  hasRecords(): boolean {
+    for (const rows of this.#layouts.values()) if (rows.size > 0) return true;
+    return false;
+  }
+
   /** Records held for a rule set. */
   count(layoutKey: string): number {
     return this.#layouts.get(layoutKey)?.size ?? 0;

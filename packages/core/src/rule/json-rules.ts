@@ -143,8 +143,10 @@ const END_MARK = '\u001eLLAMA-JOB-END';
  * A long-lived `sh` that runs one command rule at a time. Node's spawn forks the whole engine
  * process on its main thread (about 3 ms each on the project machine, the largest cost of a
  * cold build); a small shell forks in a fraction of that, and off our thread. Each job runs in
- * a subshell, so `exit` in a command ends only the job. The helper has a process group of its
- * own: aborting a job kills the group (the helper too) and the helper is replaced.
+ * a subshell, so `exit` in a command ends only the job. The subshell evaluates the command itself,
+ * as `sh -c` would, instead of executing a new `sh` for it: starting a shell costs ~0.8 ms of CPU
+ * here, the fork of the subshell ~0.13 ms. The helper has a process group of its own: aborting a
+ * job kills the group (the helper too) and the helper is replaced.
  */
 class ShellHelper {
   readonly #child: ChildProcess;
@@ -227,7 +229,7 @@ class ShellHelper {
       this.#busy = { resolve: resolvePromise, reject, stderr, ended: false };
       this.#active();
       const exports = Object.entries(vars).map(([k, v]) => `${k}=${sq(v)}`).join(' ');
-      const script = `( cd -- ${sq(workDir)} || exit 127; export ${exports}; exec sh -c ${sq(command)} ) </dev/null >/dev/null & wait $!; echo "D $?"; printf '${END_MARK}\\n' >&2\n`;
+      const script = `( cd -- ${sq(workDir)} || exit 127; export ${exports}; eval ${sq(command)} ) </dev/null >/dev/null & wait $!; echo "D $?"; printf '${END_MARK}\\n' >&2\n`;
       this.#child.stdin?.write(script);
     });
   }

@@ -4,6 +4,7 @@ import {
   closeSync,
   constants,
   fdatasync,
+  fstatSync,
   openSync,
   copyFileSync,
   linkSync,
@@ -102,11 +103,11 @@ export class EventScratch {
   }
   /**
    * Put `content` at `path` so that readers see all of it or nothing, in a spare file when there
-   * is one. A spare is overwritten from the start and padded with spaces to its old length (JSON
+   * is one; returns the identity of the file put there (to recognise it later without reading it). A spare is overwritten from the start and padded with spaces to its old length (JSON
    * allows trailing whitespace), never truncated: on ext4 a file truncated to zero and written
    * again is flushed to disk when closed (auto_da_alloc), ~0.1 ms each.
    */
-  writeIntent(path: string, content: string): void {
+  writeIntent(path: string, content: string): FileIdentity {
     const spare = this.#spareIntents.pop();
     let tmp: string | undefined;
     let fd: number | undefined;
@@ -123,13 +124,17 @@ export class EventScratch {
     if (tmp === undefined || fd === undefined) ({ path: tmp, fd } = openInTmpDir(this.#root, tmpName('intent'), 'wx'));
     const bytes = Buffer.from(text);
     try {
+      let identity: FileIdentity;
       try {
         writeAllSync(fd, bytes);
+        const stat = fstatSync(fd);
+        identity = { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
       } finally {
         closeSync(fd);
       }
       renameSync(tmp, path);
       this.#intentSizes.set(path, bytes.length);
+      return identity;
     } catch (error) {
       rmSync(tmp, { force: true });
       throw error;
@@ -156,6 +161,13 @@ export class EventScratch {
     this.#spareIntents.length = 0;
     releaseLockHolder(this.#eventDir);
   }
+}
+
+/** Enough of a file's stat to tell it from any file that replaced it. */
+interface FileIdentity {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
 }
 
 /** Remove one entry of a work directory: usually a file (an input's link), rarely a tree. */
@@ -309,14 +321,14 @@ export async function generateRule(
           throw new GenerationError(`the rule finished without writing ${rule.filename}`);
         }
         const bytes = readFileSync(produced);
-        return { status: 'made' as const, produced, bytes, inputHashes, inputSha, provisional };
+        return { status: 'made' as const, produced, bytes, inputHashes, inputSha, provisional, intent: claim.intent };
       } catch (error) {
         releaseWorkDir();
         throw error;
       }
     });
     if (made.status !== 'made') return made;
-    const { produced, bytes, inputHashes, inputSha, provisional } = made;
+    const { produced, bytes, inputHashes, inputSha, provisional, intent: ourIntent } = made;
     const hash = xxh64(bytes);
     const finished = now();
     const rider: MetadataRider = {
@@ -348,8 +360,9 @@ export async function generateRule(
     if (settings.durable) await flushFile(produced);
     await withEventLock(event.eventDir, async () => {
       stage = 'checking-in';
-      const intent = existsSync(paths.intent) ? parseIntent(readFileSync(paths.intent, 'utf8')) : undefined;
-      if (intent?.pid !== me.pid || intent.host !== me.host) {
+      // Still our intent file (not removed, nor replaced by a process that judged it stale)?
+      const intent = statSync(paths.intent, { throwIfNoEntry: false });
+      if (intent?.ino !== ourIntent.ino || intent.size !== ourIntent.size || intent.mtimeMs !== ourIntent.mtimeMs) {
         throw new GenerationError('the intent file was removed or taken over while generating; result discarded');
       }
       // Drop the old rider first: no rider may ever describe bytes that are not on disk.
@@ -419,7 +432,10 @@ export async function generateRule(
   }
 }
 
-type Claim = { held: true; until: number; pid: number | undefined } | { held: false; superseded?: { hash: ContentHash | undefined } };
+type Claim =
+  | { held: true; until: number; pid: number | undefined }
+  | { held: false; superseded: { hash: ContentHash | undefined } }
+  | { held: false; superseded?: undefined; intent: FileIdentity };
 
 /**
  * Under the event lock: give way to a live intent of another run; notice that another process
@@ -449,8 +465,8 @@ async function claimOutput(
     const stat = statSync(finalPath, { throwIfNoEntry: false });
     const currentHash = stat?.isFile() === true ? settings.cache.hash(finalPath, stat) : undefined;
     if (currentHash !== previousHash) return { held: false, superseded: { hash: currentHash } };
-    scratch.writeIntent(paths.intent, serializeIntent({ expiresAt: now() + rule.timeoutSeconds * 1000, ...me }));
-    return { held: false };
+    const intent = scratch.writeIntent(paths.intent, serializeIntent({ expiresAt: now() + rule.timeoutSeconds * 1000, ...me }));
+    return { held: false, intent };
   });
 }
 

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -110,6 +111,35 @@ describe('a pass over temp event directories', () => {
     const result = await pass(v2, [event]);
     const planned = result.plans[0]?.steps.find((s) => s.rule === 'Prep');
     expect(planned?.reason).toEqual({ kind: 'rule-version-changed', old: '1', new: '2' });
+  });
+
+  it('discards a result whose intent file was removed or replaced by another process while generating', async () => {
+    const src = externalRule('Src', 'raw.dat');
+    const intruder = (mode: 'remove' | 'replace') =>
+      defineRule({
+        name: mode === 'remove' ? 'Removed' : 'Replaced',
+        filename: `${mode}.txt`,
+        inputs: [src],
+        generate: async (ctx) => {
+          const intent = join(ctx.event.eventDir, `.${mode}.txt.intent.json`);
+          expect(JSON.parse(readFileSync(intent, 'utf8')).pid).toBe(process.pid);
+          if (mode === 'remove') rmSync(intent);
+          else {
+            // What a process that judged the intent stale does: write its own and rename it into place.
+            writeFileSync(`${intent}.other`, JSON.stringify({ expiry: Date.now() / 1000 + 60, pid: process.pid, host: hostname() }));
+            renameSync(`${intent}.other`, intent);
+          }
+          writeFileSync(ctx.outputPath, 'never seen\n');
+        },
+      });
+    const pipeline = definePipeline('I', [src, intruder('remove'), intruder('replace')]);
+    const event = makeEvent(tempRun(), 'S1', { 'raw.dat': 'x\n' });
+    const result = await pass(pipeline, [event]);
+    const failures = result.log.filter((e) => e.type === 'step-failed') as { rule: string; error: string }[];
+    expect(failures.map((f) => f.rule).sort()).toEqual(['Removed', 'Replaced']);
+    for (const f of failures) expect(f.error).toMatch(/intent file was removed or taken over/);
+    expect(existsSync(join(event.eventDir, 'remove.txt'))).toBe(false);
+    expect(existsSync(join(event.eventDir, 'replace.txt'))).toBe(false);
   });
 
   it('a failure cools down and blocks only its dependents; other rules and events go on', async () => {

@@ -205,6 +205,36 @@ function makeLogger(emit: Emit, event: EventRef, rule: string): RuleLogger {
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
+/** The generations to abort when a shutdown signal fires: one listener per signal, not one per job. */
+const followers = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/** Abort `job` when `shutdown` fires; returns the function that stops following it. */
+function followShutdown(shutdown: AbortSignal, job: AbortController): () => void {
+  if (shutdown.aborted) {
+    job.abort(shutdown.reason);
+    return () => undefined;
+  }
+  let jobs = followers.get(shutdown);
+  if (jobs === undefined) {
+    const following = new Set<AbortController>();
+    jobs = following;
+    followers.set(shutdown, following);
+    shutdown.addEventListener(
+      'abort',
+      () => {
+        for (const each of following) each.abort(shutdown.reason);
+        following.clear();
+      },
+      { once: true },
+    );
+  }
+  jobs.add(job);
+  const set = jobs;
+  return () => {
+    set.delete(job);
+  };
+}
+
 /** Resolves never; rejects when the signal aborts (so a generate that ignores the signal still stops being awaited). */
 function rejectOnAbort(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
@@ -242,7 +272,7 @@ export async function generateRule(
   // than composing two signals with AbortSignal.any).
   const abort = new AbortController();
   let timedOut = false;
-  const onShutdown = (): void => abort.abort(settings.shutdown?.reason);
+  let unfollow = (): void => undefined;
   /** How far check-in got: after `renamed` and before `recorded` the intent must stay as a marker. */
   let stage: 'claiming' | 'generating' | 'checking-in' | 'renamed' | 'recorded' = 'claiming';
   const releaseWorkDir = (): void => {
@@ -273,8 +303,7 @@ export async function generateRule(
         timedOut = true;
         abort.abort(new GenerationError(`timed out after ${rule.timeoutSeconds} s`));
       }, rule.timeoutSeconds * 1000);
-      if (settings.shutdown?.aborted === true) onShutdown();
-      else settings.shutdown?.addEventListener('abort', onShutdown, { once: true });
+      if (settings.shutdown !== undefined) unfollow = followShutdown(settings.shutdown, abort);
       const signal = abort.signal;
       workDir = scratch.takeWorkDir();
       // A failed job's scratch files go before its slot does: they may be what filled the disk.
@@ -425,7 +454,7 @@ export async function generateRule(
     return { status: 'failed', error: message };
   } finally {
     clearTimeout(timer);
-    settings.shutdown?.removeEventListener('abort', onShutdown);
+    unfollow();
     // Leftovers of a crash are swept by the next pass.
     releaseWorkDir();
     if (settings.scratch === undefined) scratch.close();

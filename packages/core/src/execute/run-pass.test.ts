@@ -113,6 +113,40 @@ describe('a pass over temp event directories', () => {
     expect(planned?.reason).toEqual({ kind: 'rule-version-changed', old: '1', new: '2' });
   });
 
+  it('many generations at once under one shutdown signal: no listener-leak warning, and shutdown still aborts them', async () => {
+    const src = externalRule('Src', 'raw.dat');
+    const slow = Array.from({ length: 24 }, (_, i) =>
+      defineRule({
+        name: `Slow${i}`,
+        filename: `slow${i}.txt`,
+        inputs: [src],
+        generate: async (ctx) => {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          if (ctx.signal.aborted) return;
+          writeFileSync(ctx.outputPath, 'done\n');
+        },
+      }),
+    );
+    const pipeline = definePipeline('W', [src, ...slow]);
+    const event = makeEvent(tempRun(), 'S1', { 'raw.dat': 'x\n' });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w);
+    };
+    process.on('warning', onWarning);
+    try {
+      const shutdown = new AbortController();
+      setTimeout(() => shutdown.abort(new Error('test shutdown')), 50);
+      const result = await pass(pipeline, [event], { scheduler: new Scheduler(24), shutdown: shutdown.signal });
+      await sleep(10); // warnings are emitted on the next tick
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+      expect(result.ran).toEqual([]);
+      expect(result.log.filter((e) => e.type === 'step-failed')).toHaveLength(24);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('discards a result whose intent file was removed or replaced by another process while generating', async () => {
     const src = externalRule('Src', 'raw.dat');
     const intruder = (mode: 'remove' | 'replace') =>

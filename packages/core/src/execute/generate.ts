@@ -18,7 +18,7 @@ import {
   statSync,
   unlinkSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { GenerationError, describeError } from '../errors.js';
 import { TMP_DIRNAME, riderPaths } from '../event/paths.js';
 import {
@@ -36,7 +36,7 @@ import type { EventRef, Flags, GenerateContext, Rule, RuleLogger } from '../rule
 import { hostName, openInTmpDir, processAlive, tmpName, writeAllSync, writeFileAtomicSync } from '../util/fs.js';
 import type { Emit } from './events.js';
 import { commitAll } from './git.js';
-import { releaseLockHolder, withEventLock } from './lock.js';
+import { releaseLockHolders, withEventLock } from './lock.js';
 
 export interface GenerationSettings {
   readonly cache: HashCache;
@@ -63,65 +63,128 @@ export interface GenerationSettings {
 }
 
 /**
- * What this process keeps in an event's `.tmp.d/` while it works on the event: reusable work
- * directories and spare intent files, so that a generation neither makes nor deletes a file it
- * can reuse. Besides the system calls, on ext4 without a journal every new inode is searched for
- * past all recently deleted ones, so a cold build's churn of short-lived files made every later
- * file creation slower (most of the engine's own CPU time). Names carry the pid, so a crashed
- * process's ones are swept by the next pass (`sweepTmpDir`). `close` removes them all, and this
- * process's event-lock holder.
+ * The scratch files a pass reuses across its generations and events: empty work directories and
+ * spare intent files, moved by rename into the `.tmp.d/` of the event that needs them. A
+ * generation then neither makes nor deletes a file: besides the system calls, on ext4 without a
+ * journal every new inode is searched for past all recently deleted ones, so the churn of
+ * short-lived files (per job, and per event) made every later file creation slower, including
+ * the outputs and riders that must be created. Names carry the pid, so a crashed process's ones
+ * are swept by the next pass (`sweepTmpDir`). `close` (at the end of the pass) removes them all,
+ * with the event-lock holders.
  */
-export class EventScratch {
-  readonly #eventDir: string;
-  readonly #root: string;
-  readonly #free: string[] = [];
-  readonly #all = new Set<string>();
-  readonly #spareIntents: { readonly path: string; readonly size: number }[] = [];
-  /** Bytes written to each intent this process put in place. */
-  readonly #intentSizes = new Map<string, number>();
-  constructor(eventDir: string) {
-    this.#eventDir = eventDir;
-    this.#root = join(eventDir, TMP_DIRNAME);
-  }
-  takeWorkDir(): string {
-    const free = this.#free.pop();
-    if (free !== undefined) return free;
-    mkdirSync(this.#root, { recursive: true });
-    const dir = mkdtempSync(join(this.#root, `work-${process.pid}-`));
-    this.#all.add(dir);
+export class ScratchPool {
+  readonly #freeDirs: string[] = [];
+  readonly #allDirs = new Set<string>();
+  readonly #spares: { path: string; size: number }[] = [];
+
+  /** An empty work directory in `tmpDir` (an event's `.tmp.d/`): a free one moved there, or a new one. */
+  takeWorkDir(tmpDir: string): string {
+    for (let free = this.#freeDirs.pop(); free !== undefined; free = this.#freeDirs.pop()) {
+      if (dirname(free) === tmpDir) return free;
+      const moved = join(tmpDir, basename(free));
+      if (moveInto(free, moved)) {
+        this.#allDirs.delete(free);
+        this.#allDirs.add(moved);
+        return moved;
+      }
+      rmSync(free, { recursive: true, force: true }); // another file system, or gone
+      this.#allDirs.delete(free);
+    }
+    mkdirSync(tmpDir, { recursive: true });
+    const dir = mkdtempSync(join(tmpDir, `work-${process.pid}-`));
+    this.#allDirs.add(dir);
     return dir;
   }
+
   /** Empty a work directory and keep it for the next generation. */
   giveWorkDir(dir: string): void {
     try {
       for (const name of readdirSync(dir)) removeEntry(join(dir, name));
-      this.#free.push(dir);
+      this.#freeDirs.push(dir);
     } catch {
       rmSync(dir, { recursive: true, force: true });
-      this.#all.delete(dir);
+      this.#allDirs.delete(dir);
     }
+  }
+
+  takeSpare(): { path: string; size: number } | undefined {
+    return this.#spares.pop();
+  }
+
+  keepSpare(path: string, size: number): void {
+    this.#spares.push({ path, size });
+  }
+
+  close(): void {
+    for (const dir of this.#allDirs) rmSync(dir, { recursive: true, force: true });
+    this.#allDirs.clear();
+    this.#freeDirs.length = 0;
+    for (const spare of this.#spares) rmSync(spare.path, { force: true });
+    this.#spares.length = 0;
+    releaseLockHolders();
+  }
+}
+
+/** Rename `from` to `to`, making `to`'s directory when it is missing; false when it cannot be moved. */
+function moveInto(from: string, to: string): boolean {
+  try {
+    renameSync(from, to);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(from)) return false;
+  }
+  try {
+    mkdirSync(dirname(to), { recursive: true });
+    renameSync(from, to);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One event's view of the pass's scratch files: work directories and intents in its `.tmp.d/`. */
+export class EventScratch {
+  readonly #root: string;
+  readonly #pool: ScratchPool;
+  /** Bytes written to each intent this process put in place. */
+  readonly #intentSizes = new Map<string, number>();
+  constructor(eventDir: string, pool: ScratchPool) {
+    this.#root = join(eventDir, TMP_DIRNAME);
+    this.#pool = pool;
+  }
+  takeWorkDir(): string {
+    return this.#pool.takeWorkDir(this.#root);
+  }
+  giveWorkDir(dir: string): void {
+    this.#pool.giveWorkDir(dir);
   }
   /**
    * Put `content` at `path` so that readers see all of it or nothing, in a spare file when there
-   * is one; returns the identity of the file put there (to recognise it later without reading it). A spare is overwritten from the start and padded with spaces to its old length (JSON
-   * allows trailing whitespace), never truncated: on ext4 a file truncated to zero and written
-   * again is flushed to disk when closed (auto_da_alloc), ~0.1 ms each.
+   * is one; returns the identity of the file put there (to recognise it later without reading it).
+   * A spare is overwritten from the start and padded with spaces to its old length (JSON allows
+   * trailing whitespace), never truncated: on ext4 a file truncated to zero and written again is
+   * flushed to disk when closed (auto_da_alloc), ~0.1 ms each.
    */
   writeIntent(path: string, content: string): FileIdentity {
-    const spare = this.#spareIntents.pop();
-    let tmp: string | undefined;
-    let fd: number | undefined;
-    let text = content;
+    const spare = this.#pool.takeSpare();
     if (spare !== undefined) {
+      let fd: number | undefined;
       try {
         fd = openSync(spare.path, constants.O_WRONLY);
-        tmp = spare.path;
-        text = content.padEnd(spare.size);
       } catch {
         // removed by hand: make a new one
       }
+      if (fd !== undefined) {
+        const placed = this.#place(fd, spare.path, path, content.padEnd(spare.size), false);
+        if (placed !== undefined) return placed;
+        this.#pool.keepSpare(spare.path, Math.max(spare.size, Buffer.byteLength(content))); // another file system
+      }
     }
-    if (tmp === undefined || fd === undefined) ({ path: tmp, fd } = openInTmpDir(this.#root, tmpName('intent'), 'wx'));
+    const { path: tmp, fd } = openInTmpDir(this.#root, tmpName('intent'), 'wx');
+    return this.#place(fd, tmp, path, content, true) as FileIdentity;
+  }
+  /** Write, close and rename into place; undefined (file kept) when the rename crosses file systems. */
+  #place(fd: number, tmp: string, path: string, text: string, removeOnError: boolean): FileIdentity | undefined {
     const bytes = Buffer.from(text);
     try {
       let identity: FileIdentity;
@@ -132,7 +195,12 @@ export class EventScratch {
       } finally {
         closeSync(fd);
       }
-      renameSync(tmp, path);
+      try {
+        renameSync(tmp, path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EXDEV' && !removeOnError) return undefined;
+        throw error;
+      }
       this.#intentSizes.set(path, bytes.length);
       return identity;
     } catch (error) {
@@ -146,20 +214,12 @@ export class EventScratch {
     try {
       renameSync(path, spare);
       // An intent this process did not write (a stale one) has a size we do not know: ask.
-      this.#spareIntents.push({ path: spare, size: this.#intentSizes.get(path) ?? statSync(spare).size });
+      this.#pool.keepSpare(spare, this.#intentSizes.get(path) ?? statSync(spare).size);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     } finally {
       this.#intentSizes.delete(path);
     }
-  }
-  close(): void {
-    for (const dir of this.#all) rmSync(dir, { recursive: true, force: true });
-    this.#all.clear();
-    this.#free.length = 0;
-    for (const spare of this.#spareIntents) rmSync(spare.path, { force: true });
-    this.#spareIntents.length = 0;
-    releaseLockHolder(this.#eventDir);
   }
 }
 
@@ -265,7 +325,8 @@ export async function generateRule(
   const me = { pid: process.pid, host: hostName() };
 
   const slot = settings.slot ?? (<T>(task: () => Promise<T>): Promise<T> => task());
-  const scratch = settings.scratch ?? new EventScratch(event.eventDir);
+  const ownPool = settings.scratch === undefined ? new ScratchPool() : undefined;
+  const scratch = settings.scratch ?? new EventScratch(event.eventDir, ownPool as ScratchPool);
   let workDir: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   // One controller, aborted by the deadline or by the process shutting down (cheaper per job
@@ -457,7 +518,7 @@ export async function generateRule(
     unfollow();
     // Leftovers of a crash are swept by the next pass.
     releaseWorkDir();
-    if (settings.scratch === undefined) scratch.close();
+    ownPool?.close();
   }
 }
 

@@ -14,7 +14,7 @@ vi.mock('node:fs', async (importOriginal) => {
   };
 });
 
-const { releaseLockHolder, withEventLock } = await import('./lock.js');
+const { releaseLockHolders, withEventLock } = await import('./lock.js');
 
 describe('event lock without hard links', () => {
   it('falls back to creating the lock file, and serialises holders all the same', async () => {
@@ -34,7 +34,7 @@ describe('event lock without hard links', () => {
     expect(order.join(' ')).toMatch(/^(a\+ a- b\+ b-|b\+ b- a\+ a-)$/);
     expect(existsSync(lock)).toBe(false);
     // No holder file is left behind.
-    releaseLockHolder(dir);
+    releaseLockHolders();
     expect(readdirSync(join(dir, '.tmp.d'))).toEqual([]);
   });
 });

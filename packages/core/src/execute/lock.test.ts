@@ -3,7 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { releaseLockHolder, withEventLock } from './lock.js';
+import { releaseLockHolders, withEventLock } from './lock.js';
 
 describe('event lock', () => {
   it('serialises holders', async () => {
@@ -36,6 +36,7 @@ describe('event lock', () => {
   });
 
   it('takes the lock by linking a holder file of its own: no file made or deleted per acquisition', async () => {
+    releaseLockHolders(); // the next acquisition makes the process's holder, in this event
     const dir = mkdtempSync(join(tmpdir(), 'llama-lock-'));
     const lock = join(dir, '.tmp.d', 'EVENTLOCK');
     const seen: { ino: number; nlink: number; owner: unknown }[] = [];
@@ -50,7 +51,13 @@ describe('event lock', () => {
     expect(seen.every((s) => s.nlink === 2 && s.owner === process.pid)).toBe(true);
     const holders = readdirSync(join(dir, '.tmp.d'));
     expect(holders).toEqual([expect.stringMatching(new RegExp(`^eventlock\\.${process.pid}\\.[0-9a-f]{8}\\.tmp$`))]);
-    releaseLockHolder(dir);
+    // One holder serves every event of the process (on one file system).
+    const other = mkdtempSync(join(tmpdir(), 'llama-lock-'));
+    await withEventLock(other, () => {
+      expect(statSync(join(other, '.tmp.d', 'EVENTLOCK')).ino).toBe(seen[0]?.ino);
+    });
+    expect(readdirSync(join(other, '.tmp.d'))).toEqual([]);
+    releaseLockHolders();
     expect(readdirSync(join(dir, '.tmp.d'))).toEqual([]);
   });
 
@@ -64,10 +71,11 @@ describe('event lock', () => {
       writeFileSync(lock, other);
     });
     expect(readFileSync(lock, 'utf8')).toBe(other);
-    releaseLockHolder(dir);
+    releaseLockHolders();
   });
 
   it('counts a linked lock\'s age from when it was taken, not from when its holder was made', async () => {
+    releaseLockHolders();
     const dir = mkdtempSync(join(tmpdir(), 'llama-lock-'));
     await withEventLock(dir, () => undefined);
     const [holder] = readdirSync(join(dir, '.tmp.d'));
@@ -76,6 +84,6 @@ describe('event lock', () => {
     await withEventLock(dir, () => {
       expect(Date.now() - statSync(join(dir, '.tmp.d', 'EVENTLOCK')).mtimeMs).toBeLessThan(5_000);
     });
-    releaseLockHolder(dir);
+    releaseLockHolders();
   });
 });

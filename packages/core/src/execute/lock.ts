@@ -1,4 +1,4 @@
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TMP_DIRNAME } from '../event/paths.js';
@@ -82,8 +82,15 @@ interface Holder {
   readonly ino: number;
 }
 
-/** This process's holder file per event directory; null where hard links are not possible. */
-const holders = new Map<string, Holder | null>();
+/**
+ * The holder file this process links to every event's EVENTLOCK (one, made in the first event's
+ * `.tmp.d/`), and per-event exceptions: a holder of its own for an event on another file system,
+ * null where hard links are not possible.
+ */
+let shared: Holder | undefined;
+const own = new Map<string, Holder | null>();
+/** Which holder took each lock this process holds (to give back only what is still ours). */
+const taken = new Map<string, Holder | null>();
 let exitHookInstalled = false;
 
 function makeHolder(eventDir: string): Holder {
@@ -98,43 +105,58 @@ function makeHolder(eventDir: string): Holder {
   closeSync(fd);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const dir of [...holders.keys()]) releaseLockHolder(dir);
-    });
+    process.on('exit', releaseLockHolders);
   }
   return { path, ino: statSync(path).ino };
 }
 
-const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDEV', 'ENOSYS']);
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS']);
 
 /** One attempt to take the lock: true when taken. */
 function tryTake(eventDir: string, path: string): boolean {
-  let holder = holders.get(eventDir);
-  if (holder === null) return tryCreate(path);
-  if (holder === undefined) holders.set(eventDir, (holder = makeHolder(eventDir)));
+  const exception = own.get(eventDir);
+  if (exception === null) {
+    mkdirSync(join(eventDir, TMP_DIRNAME), { recursive: true });
+    if (!tryCreate(path)) return false;
+    taken.set(path, null);
+    return true;
+  }
+  const holder = exception ?? (shared ??= makeHolder(eventDir));
   try {
     const now = new Date();
     utimesSync(holder.path, now, now);
     linkSync(holder.path, path);
+    taken.set(path, holder);
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
     if (code === 'EEXIST') return false;
     if (code === 'ENOENT') {
-      // The holder is gone (the event's .tmp.d was cleared by hand): make a new one next time.
-      holders.delete(eventDir);
+      if (existsSync(holder.path)) {
+        // This event has no .tmp.d yet.
+        mkdirSync(join(eventDir, TMP_DIRNAME), { recursive: true });
+        return tryTake(eventDir, path);
+      }
+      // The holder is gone (its .tmp.d was cleared by hand, or a pass released it): a new one next time.
+      if (holder === shared) shared = undefined;
+      else own.delete(eventDir);
       return false;
     }
-    if (!NO_LINKS.has(code)) throw error;
-    holders.set(eventDir, null);
-    unlinkQuiet(holder.path);
-    return tryCreate(path);
+    if (code === 'EXDEV' && exception === undefined) {
+      own.set(eventDir, makeHolder(eventDir));
+      return tryTake(eventDir, path);
+    }
+    if (!NO_LINKS.has(code) && code !== 'EXDEV') throw error;
+    own.set(eventDir, null);
+    if (exception !== undefined) unlinkQuiet(holder.path);
+    return tryTake(eventDir, path);
   }
 }
 
 /** Give the lock back, unless a process that judged it stale has taken it over meanwhile. */
-function give(eventDir: string, path: string): void {
-  const holder = holders.get(eventDir);
+function give(path: string): void {
+  const holder = taken.get(path);
+  taken.delete(path);
   try {
     if (holder !== null && holder !== undefined && statSync(path).ino !== holder.ino) return;
     unlinkSync(path);
@@ -152,13 +174,15 @@ function unlinkQuiet(path: string): void {
 }
 
 /**
- * Remove this process's holder file in the event's `.tmp.d/` (when it is done with the event;
- * at exit for any left). A holder of a process that died is swept with its other temp files.
+ * Remove this process's holder files (at the end of a pass, and at exit). Locks held meanwhile
+ * stay valid (EVENTLOCK keeps the inode); the next acquisition makes a new holder. A holder of a
+ * process that died is swept with its other temp files.
  */
-export function releaseLockHolder(eventDir: string): void {
-  const holder = holders.get(eventDir);
-  holders.delete(eventDir);
-  if (holder !== null && holder !== undefined) unlinkQuiet(holder.path);
+export function releaseLockHolders(): void {
+  if (shared !== undefined) unlinkQuiet(shared.path);
+  shared = undefined;
+  for (const holder of own.values()) if (holder !== null) unlinkQuiet(holder.path);
+  own.clear();
 }
 
 /**
@@ -167,8 +191,6 @@ export function releaseLockHolder(eventDir: string): void {
  */
 export async function withEventLock<T>(eventDir: string, body: () => Promise<T> | T, timeoutMs = 30_000): Promise<T> {
   const path = lockPath(eventDir);
-  // (A holder is made in `.tmp.d/`, creating it when needed.)
-  if (holders.get(eventDir) === null) mkdirSync(join(eventDir, TMP_DIRNAME), { recursive: true });
   const deadline = Date.now() + timeoutMs;
   while (!tryTake(eventDir, path)) {
     if (isStale(path, Date.now())) {
@@ -188,6 +210,6 @@ export async function withEventLock<T>(eventDir: string, body: () => Promise<T> 
   try {
     return await body();
   } finally {
-    give(eventDir, path);
+    give(path);
   }
 }

@@ -11,7 +11,7 @@ import type { CleanEvents } from '../state/clean-events.js';
 import { loadEventSnapshot, snapshotLayout, unchangedSince, type EventSnapshot, type RuleState, type SnapshotLayout } from '../state/snapshot.js';
 import type { EventFiles, ParallelStat } from '../state/parallel-stat.js';
 import type { Emit, PassSummary } from './events.js';
-import { EventScratch, generateRule, sweepTmpDir, writePermanentVeto, type GenerationSettings } from './generate.js';
+import { EventScratch, generateRule, ScratchPool, sweepTmpDir, writePermanentVeto, type GenerationSettings } from './generate.js';
 import { ensureGitRepo } from './git.js';
 
 /** 3.5.1 ran 4 generation workers ($LLAMA_IO_DEFAULT_GEN_MAX_WORKERS). */
@@ -127,6 +127,8 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
   const planOptions: PlanOptions = { now: 0, ...(options.force === undefined ? {} : { force: options.force }), allowManual };
   /** Events executing at once: enough to keep every slot busy, few enough to bound memory. */
   const eventSlots = pLimit(Math.max(16, 8 * options.scheduler.concurrency));
+  /** Work directories and spare files shared by this pass's events (removed when it ends). */
+  const pool = new ScratchPool();
   const digests = reuse && options.stats !== undefined ? currentDigests(options.events, clean, cleanKey, layout, options.stats, now()) : undefined;
   for (const event of options.events) {
     if (stopping()) break;
@@ -181,13 +183,17 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
           emit({ type: 'event-error', event, diagnostics: currentPlan.error });
           return;
         }
-        await executeEventPlan(currentPlan, current, options, settings, stopping);
+        await executeEventPlan(currentPlan, current, options, settings, stopping, pool);
       }).catch((error: unknown) => {
         emit({ type: 'event-error', event, diagnostics: [{ code: 'internal', message: describeError(error) }] });
       }),
     );
   }
-  await Promise.all(work);
+  try {
+    await Promise.all(work);
+  } finally {
+    pool.close();
+  }
   // Look at the events that had work once more, so that the next pass can skip those now clean.
   if (clean !== undefined && reuse && !stopping()) {
     for (const event of worked) {
@@ -246,6 +252,7 @@ async function executeEventPlan(
   options: PassOptions,
   settings: GenerationSettings,
   stopping: () => boolean,
+  pool: ScratchPool,
 ): Promise<void> {
   const { pipeline } = options;
   const event = plan.event;
@@ -262,7 +269,7 @@ async function executeEventPlan(
   }
   const steps = new Map(plan.steps.map((s) => [s.rule, s]));
   const outcomes = new Map<string, Promise<Outcome>>();
-  const scratch = new EventScratch(event.eventDir);
+  const scratch = new EventScratch(event.eventDir, pool);
   const stateOf = (name: string): RuleState | undefined => snapshot.rules.get(name);
   const settled = (name: string): Outcome => {
     const output = stateOf(name)?.output;
@@ -339,5 +346,4 @@ async function executeEventPlan(
     );
   }
   await Promise.allSettled(outcomes.values());
-  scratch.close();
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withEventLock } from './lock.js';
-import { EventScratch } from './generate.js';
+import { EventScratch, ScratchPool } from './generate.js';
 import { parseIntent } from '../event/riders.js';
 
 function eventDir(): string {
@@ -13,7 +13,8 @@ function eventDir(): string {
 describe('EventScratch', () => {
   it('writes each intent whole into place and keeps the retired file for the next one (same inode)', () => {
     const dir = eventDir();
-    const scratch = new EventScratch(dir);
+    const pool = new ScratchPool();
+    const scratch = new EventScratch(dir, pool);
     const intent = join(dir, '.a.dat.intent.json');
     scratch.writeIntent(intent, '{"expiry": 1, "pid": 1}');
     const first = statSync(intent).ino;
@@ -26,20 +27,47 @@ describe('EventScratch', () => {
     expect(parseIntent(readFileSync(join(dir, '.b.dat.intent.json'), 'utf8'))).toEqual({ expiresAt: 2000 });
     scratch.retireIntent(join(dir, '.b.dat.intent.json'));
     expect(readdirSync(join(dir, '.tmp.d'))).toEqual([expect.stringMatching(new RegExp(`^intent\\.${process.pid}\\.[0-9a-f]{8}\\.tmp$`))]);
-    scratch.close();
+    pool.close();
     expect(readdirSync(join(dir, '.tmp.d'))).toEqual([]);
+  });
+
+  it('moves a spare intent and a free work directory to the next event instead of making new ones', () => {
+    const first = eventDir();
+    const second = eventDir();
+    const pool = new ScratchPool();
+    const a = new EventScratch(first, pool);
+    a.writeIntent(join(first, '.x.intent.json'), '{"expiry": 1}');
+    const ino = statSync(join(first, '.x.intent.json')).ino;
+    a.retireIntent(join(first, '.x.intent.json'));
+    const work = a.takeWorkDir();
+    const workIno = statSync(work).ino;
+    a.giveWorkDir(work);
+
+    const b = new EventScratch(second, pool);
+    b.writeIntent(join(second, '.y.intent.json'), '{"expiry": 2}');
+    expect(statSync(join(second, '.y.intent.json')).ino).toBe(ino);
+    const moved = b.takeWorkDir();
+    expect(moved.startsWith(join(second, '.tmp.d'))).toBe(true);
+    expect(statSync(moved).ino).toBe(workIno);
+    expect(readdirSync(join(first, '.tmp.d'))).toEqual([]);
+    b.giveWorkDir(moved);
+    b.retireIntent(join(second, '.y.intent.json'));
+    pool.close();
+    expect(readdirSync(join(second, '.tmp.d'))).toEqual([]);
   });
 
   it('retiring an intent that is already gone is not an error', () => {
     const dir = eventDir();
-    const scratch = new EventScratch(dir);
+    const pool = new ScratchPool();
+    const scratch = new EventScratch(dir, pool);
     expect(() => scratch.retireIntent(join(dir, '.gone.intent.json'))).not.toThrow();
-    scratch.close();
+    pool.close();
   });
 
   it('empties a work directory for reuse, links and nested scratch alike, and removes everything on close', async () => {
     const dir = eventDir();
-    const scratch = new EventScratch(dir);
+    const pool = new ScratchPool();
+    const scratch = new EventScratch(dir, pool);
     const work = scratch.takeWorkDir();
     writeFileSync(join(work, 'input.dat'), 'x');
     mkdirSync(join(work, 'nested', 'deeper'), { recursive: true });
@@ -47,10 +75,10 @@ describe('EventScratch', () => {
     scratch.giveWorkDir(work);
     expect(readdirSync(work)).toEqual([]);
     expect(scratch.takeWorkDir()).toBe(work);
-    // The lock holder is this process's too; close removes it.
+    // The lock holder is this process's too; closing the pool removes it.
     await withEventLock(dir, () => undefined);
     expect(readdirSync(join(dir, '.tmp.d')).length).toBe(2);
-    scratch.close();
+    pool.close();
     expect(readdirSync(join(dir, '.tmp.d'))).toEqual([]);
   });
 });

@@ -413,6 +413,7 @@ async function runLoop(ctx: LoopContext): Promise<number> {
   const cache = HashCache.load(join(state, 'hashes'));
   // --json reports every step of every event, so it plans them all.
   const clean = args.json ? undefined : CleanEvents.load(join(state, 'clean.json'));
+  const recordTtlMs = cleanRecordTtl(process.env['LLAMA_CLEAN_RECORD_TTL']);
   // Clean records are checked with a stat per file, on two threads (see ParallelStat).
   const stats = clean?.hasRecords() === true && !ctx.dryRun ? ParallelStat.start() : (ParallelStat.decline(), undefined);
   const jobs = args.jobs ?? (Number.parseInt(process.env['LLAMA_IO_DEFAULT_GEN_MAX_WORKERS'] ?? '', 10) || undefined);
@@ -458,6 +459,7 @@ async function runLoop(ctx: LoopContext): Promise<number> {
           engineVersion: llamaVersion(),
           ...(clean === undefined ? {} : { clean }),
           ...(stats === undefined ? {} : { stats }),
+          ...(recordTtlMs === undefined ? {} : { cleanRecordTtlMs: recordTtlMs }),
         });
         plans = result.plans;
       } catch (error) {
@@ -496,6 +498,14 @@ async function runLoop(ctx: LoopContext): Promise<number> {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
+}
+
+/** LLAMA_CLEAN_RECORD_TTL: seconds a clean-event record is trusted (default 600; 0: never). */
+function cleanRecordTtl(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new ConfigError(`LLAMA_CLEAN_RECORD_TTL must be a number of seconds >= 0, not ${JSON.stringify(value)}`);
+  return seconds * 1000;
 }
 
 /** When the earliest cooldown or foreign intent of these plans ends (Unix ms), if any. */

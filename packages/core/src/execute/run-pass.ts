@@ -1,13 +1,14 @@
 import { rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { describeError } from '../errors.js';
-import { initHashing, type ContentHash, type HashCache } from '../hash/hash.js';
+import { initHashing, RACY_MARGIN_MS, type ContentHash, type HashCache } from '../hash/hash.js';
 import { decideStep, type InputStatus } from '../plan/decide.js';
 import { isForced, planEvent } from '../plan/plan.js';
 import type { EventPlan, PlanOptions, Step } from '../plan/types.js';
 import type { Pipeline } from '../rule/pipeline.js';
 import type { EventRef, Flags, Rule } from '../rule/types.js';
-import type { CleanEvents } from '../state/clean-events.js';
+import type { CleanEvents, CleanRecord } from '../state/clean-events.js';
 import { loadEventSnapshot, snapshotLayout, unchangedSince, type EventSnapshot, type RuleState, type SnapshotLayout } from '../state/snapshot.js';
 import type { EventFiles, ParallelStat } from '../state/parallel-stat.js';
 import type { Emit, PassSummary } from './events.js';
@@ -66,9 +67,19 @@ export interface PassOptions {
    * which ask for every step's reason.
    */
   readonly clean?: CleanEvents;
+  /**
+   * How long a clean record is trusted (ms; default CLEAN_RECORD_TTL_MS). Records see only the
+   * stats of outputs, inputs, FLAGS.json and the directory: a rider edited in place (by hand, or
+   * left empty by a power cut before its data reached the disk) is noticed when the event is
+   * planned again, at the latest this long after it was recorded.
+   */
+  readonly cleanRecordTtlMs?: number;
   /** Stats the files of events with clean records on two threads (see `ParallelStat`). */
   readonly stats?: ParallelStat;
 }
+
+/** Default lifetime of a clean record: every event is planned in full at least this often. */
+export const CLEAN_RECORD_TTL_MS = 10 * 60 * 1000;
 
 /** How a rule ended in this pass, as its dependents see it. */
 interface Outcome {
@@ -117,19 +128,36 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
   };
   const plans: EventPlan[] = [];
   const work: Promise<void>[] = [];
-  const worked: EventRef[] = [];
   const stopping = (): boolean => options.stopNew?.aborted === true || options.shutdown?.aborted === true;
   const allowManual = options.allowManual ?? false;
   const layout = snapshotLayout(options.pipeline);
   const cleanKey = `${layout.key}${allowManual ? '+manual' : ''}`;
   const clean = options.dryRun === true ? undefined : options.clean;
   const reuse = clean !== undefined && options.force === undefined;
+  const recordTtl = options.cleanRecordTtlMs ?? CLEAN_RECORD_TTL_MS;
+  /** A record still to be trusted: its time-dependent decisions hold and it is not too old. */
+  const usable = (record: CleanRecord, at: number): boolean => (record.until === undefined || record.until > at) && at - record.recorded < recordTtl;
   const planOptions: PlanOptions = { now: 0, ...(options.force === undefined ? {} : { force: options.force }), allowManual };
   /** Events executing at once: enough to keep every slot busy, few enough to bound memory. */
   const eventSlots = pLimit(Math.max(16, 8 * options.scheduler.concurrency));
   /** Work directories and spare files shared by this pass's events (removed when it ends). */
   const pool = new ScratchPool();
-  const digests = reuse && options.stats !== undefined ? currentDigests(options.events, clean, cleanKey, layout, options.stats, now()) : undefined;
+  /**
+   * An event that had work is looked at once more when it is done, so that the next pass can skip
+   * it if it is now clean: once its newest files are past the racy window (files changed within it
+   * are never recorded), while other events still run.
+   */
+  const recordWhenSettled =
+    clean !== undefined && reuse
+      ? async (event: EventRef): Promise<void> => {
+          await sleep(RACY_MARGIN_MS + 10);
+          if (stopping()) return;
+          const planTime = now();
+          const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: true, now: planTime });
+          noteClean(clean, cleanKey, snapshot, planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime }), planTime);
+        }
+      : undefined;
+  const digests = reuse && options.stats !== undefined ? currentDigests(options.events, clean, cleanKey, layout, options.stats, (record) => usable(record, now())) : undefined;
   for (const event of options.events) {
     if (stopping()) break;
     if (reuse) {
@@ -137,7 +165,7 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
       const current = digests?.get(event.eventDir);
       if (
         record !== undefined &&
-        (record.until === undefined || record.until > now()) &&
+        usable(record, now()) &&
         (current === undefined ? unchangedSince(event.eventDir, layout, record) : current === record.digest)
       ) {
         const plan: EventPlan = { event, steps: [], warnings: [], unchanged: { until: record.until } };
@@ -150,7 +178,7 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
     const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: reuse, now: planTime });
     const plan = planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime });
     // A forced plan says nothing about the unforced one; what it changes, the stats will show.
-    if (reuse) noteClean(clean, cleanKey, snapshot, plan);
+    if (reuse) noteClean(clean, cleanKey, snapshot, plan, planTime);
     plans.push(plan);
     emit({ type: 'event-planned', plan });
     for (const warning of plan.warnings) emit({ type: 'warning', event, message: warning });
@@ -167,7 +195,6 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
       }
     }
     if (!plan.steps.some((s) => s.action === 'run' || s.action === 'veto')) continue;
-    worked.push(event);
     // A cold build of thousands of events would hold every event's snapshot and pending jobs at
     // once; a bounded number of events run at a time instead. One that has to wait for its turn
     // is read again then (other processes may have moved it on); one that starts at once keeps
@@ -184,23 +211,17 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
           return;
         }
         await executeEventPlan(currentPlan, current, options, settings, stopping, pool);
-      }).catch((error: unknown) => {
-        emit({ type: 'event-error', event, diagnostics: [{ code: 'internal', message: describeError(error) }] });
-      }),
+      })
+        .catch((error: unknown) => {
+          emit({ type: 'event-error', event, diagnostics: [{ code: 'internal', message: describeError(error) }] });
+        })
+        .then(() => recordWhenSettled?.(event)),
     );
   }
   try {
     await Promise.all(work);
   } finally {
     pool.close();
-  }
-  // Look at the events that had work once more, so that the next pass can skip those now clean.
-  if (clean !== undefined && reuse && !stopping()) {
-    for (const event of worked) {
-      const planTime = now();
-      const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: true, now: planTime });
-      noteClean(clean, cleanKey, snapshot, planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime }));
-    }
   }
   const summary: PassSummary = { events: options.events.length, ...counts, durationMs: now() - started };
   emit({ type: 'pass-finished', summary });
@@ -217,12 +238,12 @@ function currentDigests(
   key: string,
   layout: SnapshotLayout,
   stats: ParallelStat,
-  now: number,
+  usable: (record: CleanRecord) => boolean,
 ): Map<string, string> {
   const checked: EventFiles[] = [];
   for (const event of events) {
     const record = clean.get(key, event.eventDir);
-    if (record === undefined || (record.until !== undefined && record.until <= now) || record.present.length !== layout.files.length) continue;
+    if (record === undefined || !usable(record) || record.present.length !== layout.files.length) continue;
     checked.push({ dir: event.eventDir, present: record.present });
   }
   const digests = stats.digests(checked, layout.files);
@@ -233,7 +254,7 @@ function currentDigests(
  * Record the event as clean when its plan has nothing to write, no warning, no intent of another
  * run and its files were read without a race; otherwise drop any record of it.
  */
-function noteClean(clean: CleanEvents, key: string, snapshot: EventSnapshot, plan: EventPlan): void {
+function noteClean(clean: CleanEvents, key: string, snapshot: EventSnapshot, plan: EventPlan, recorded: number): void {
   const fingerprint = snapshot.fingerprint;
   const isClean =
     fingerprint !== undefined &&
@@ -242,7 +263,7 @@ function noteClean(clean: CleanEvents, key: string, snapshot: EventSnapshot, pla
     plan.warnings.length === 0 &&
     snapshot.repairs.length === 0 &&
     plan.steps.every((s) => s.action === 'fresh' || s.action === 'skip');
-  if (isClean) clean.set(key, snapshot.event.eventDir, fingerprint);
+  if (isClean) clean.set(key, snapshot.event.eventDir, fingerprint, recorded);
   else clean.delete(key, snapshot.event.eventDir);
 }
 

@@ -8,19 +8,24 @@ export interface CleanRecord {
   readonly present: string;
   /** The plan may change at this time (Unix ms) even if no file does (a cooldown ends, …). */
   readonly until: number | undefined;
+  /** When the record was made (Unix ms): records are trusted for a limited time (see run-pass). */
+  readonly recorded: number;
 }
 
-/** Row format: `digest,until,present` (until empty when none). */
+/** Row format: `digest,until,recorded,present` (until empty when none). */
 function encode(record: CleanRecord): string {
-  return `${record.digest},${record.until ?? ''},${record.present}`;
+  return `${record.digest},${record.until ?? ''},${record.recorded},${record.present}`;
 }
 
 function decode(row: string): CleanRecord | undefined {
   const a = row.indexOf(',');
   const b = row.indexOf(',', a + 1);
-  if (a <= 0 || b < 0) return undefined;
+  const c = row.indexOf(',', b + 1);
+  if (a <= 0 || b < 0 || c < 0) return undefined;
   const until = row.slice(a + 1, b);
-  return { digest: row.slice(0, a), until: until === '' ? undefined : Number(until), present: row.slice(b + 1) };
+  const recorded = Number(row.slice(b + 1, c));
+  if (!Number.isFinite(recorded)) return undefined;
+  return { digest: row.slice(0, a), until: until === '' ? undefined : Number(until), recorded, present: row.slice(c + 1) };
 }
 
 interface CleanFile {
@@ -69,7 +74,7 @@ export class CleanEvents {
     return row === undefined ? undefined : decode(row);
   }
 
-  set(layoutKey: string, eventDir: string, fingerprint: StateFingerprint): void {
+  set(layoutKey: string, eventDir: string, fingerprint: StateFingerprint, recorded: number): void {
     let rows = this.#layouts.get(layoutKey);
     if (rows === undefined) {
       rows = new Map();
@@ -79,7 +84,7 @@ export class CleanEvents {
       this.#layouts.delete(layoutKey);
       this.#layouts.set(layoutKey, rows);
     }
-    const row = encode(fingerprint);
+    const row = encode({ ...fingerprint, recorded });
     if (rows.get(eventDir) === row) return;
     rows.set(eventDir, row);
     this.#dirty = true;

@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { describeError } from '../errors.js';
 import { initHashing, RACY_MARGIN_MS, type ContentHash, type HashCache } from '../hash/hash.js';
@@ -145,16 +144,25 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
   /**
    * An event that had work is looked at once more when it is done, so that the next pass can skip
    * it if it is now clean: once its newest files are past the racy window (files changed within it
-   * are never recorded), while other events still run.
+   * are never recorded), while other events still run. The pass does not wait for that: events
+   * that finish last are planned in full by the next pass instead.
    */
+  const settling = new Set<NodeJS.Timeout>();
   const recordWhenSettled =
     clean !== undefined && reuse
-      ? async (event: EventRef): Promise<void> => {
-          await sleep(RACY_MARGIN_MS + 10);
-          if (stopping()) return;
-          const planTime = now();
-          const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: true, now: planTime });
-          noteClean(clean, cleanKey, snapshot, planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime }), planTime);
+      ? (event: EventRef): void => {
+          const timer = setTimeout(() => {
+            settling.delete(timer);
+            if (stopping()) return;
+            try {
+              const planTime = now();
+              const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: true, now: planTime });
+              noteClean(clean, cleanKey, snapshot, planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime }), planTime);
+            } catch {
+              // not recorded: the next pass plans the event
+            }
+          }, RACY_MARGIN_MS + 10);
+          settling.add(timer);
         }
       : undefined;
   const digests = reuse && options.stats !== undefined ? currentDigests(options.events, clean, cleanKey, layout, options.stats, (record) => usable(record, now())) : undefined;
@@ -222,6 +230,7 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
     await Promise.all(work);
   } finally {
     pool.close();
+    for (const timer of settling) clearTimeout(timer);
   }
   const summary: PassSummary = { events: options.events.length, ...counts, durationMs: now() - started };
   emit({ type: 'pass-finished', summary });

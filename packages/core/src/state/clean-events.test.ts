@@ -32,7 +32,12 @@ async function builtEvent(pipeline = chain()) {
   const cache = new HashCache();
   const clean = new CleanEvents();
   expect((await pass(pipeline, [event], { cache, clean })).ran).toEqual(['Prep', 'Mid', 'Top']);
-  // The building pass itself records the event, once its new files are past the racy window.
+  // The pass ended before its new files were past the racy window: it could not record the event.
+  expect(clean.get(snapshotLayout(pipeline).key, event.eventDir)).toBeUndefined();
+  await settle();
+  const planned = await pass(pipeline, [event], { cache, clean });
+  expect(planned.plans[0]?.unchanged).toBeUndefined();
+  expect(planned.ran).toEqual([]);
   expect(clean.get(snapshotLayout(pipeline).key, event.eventDir)).toBeDefined();
   return { run, event, cache, clean, pipeline };
 }
@@ -117,9 +122,10 @@ describe('clean events: a no-op pass skips events whose files did not change', (
     const t0 = Date.now();
     // First failure: retried at once (3.5.1 cooldown 0 after the first attempt); second: 60 s.
     await pass(pipeline, [event], { cache, clean, now: () => t0 });
-    // The second failure starts a 60 s cooldown; the pass records the event as unchanged until then.
     await pass(pipeline, [event], { cache, clean, now: () => t0 });
     await settle();
+    const cooling = await pass(pipeline, [event], { cache, clean, now: () => t0 + 1000 });
+    expect(cooling.plans[0]?.steps.find((s) => s.rule === 'Flaky')?.reason.kind).toBe('cooling-down');
     const reused = await pass(pipeline, [event], { cache, clean, now: () => t0 + 2000 });
     expect(reused.plans[0]?.unchanged?.until).toBe(t0 + 60_000);
     fail = false;
@@ -175,6 +181,29 @@ describe('clean events: a no-op pass skips events whose files did not change', (
     expect(expired.plans[0]?.warnings.join('\n')).toMatch(/\.top\.txt\.metadata\.json/);
     expect(expired.ran).toEqual(['Top']);
     expect(JSON.parse(readFileSync(rider, 'utf8')).llama.rule).toBe('Top');
+  });
+
+  it('records an event whose work ended early in the pass, once past the racy window, without waiting at the end', async () => {
+    const src = externalRule('Src', 'raw.dat');
+    const slow = defineRule({
+      name: 'Slow',
+      filename: 'slow.txt',
+      inputs: [src],
+      generate: async (ctx) => {
+        if (ctx.event.eventId === 'Late') await sleep(300);
+        writeFileSync(ctx.outputPath, 'done\n');
+      },
+    });
+    const pipeline = definePipeline('S', [src, slow]);
+    const run = tempRun('llama-clean-');
+    const early = makeEvent(run, 'Early', { 'raw.dat': 'a\n' });
+    const late = makeEvent(run, 'Late', { 'raw.dat': 'b\n' });
+    const clean = new CleanEvents();
+    await pass(pipeline, [early, late], { clean });
+    // The late event would be recorded too if the pass waited out its racy window.
+    const key = snapshotLayout(pipeline).key;
+    expect(clean.get(key, early.eventDir)).toBeDefined();
+    expect(clean.get(key, late.eventDir)).toBeUndefined();
   });
 
   it('does not trust files changed within the racy window', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TMP_DIRNAME } from '../event/paths.js';
@@ -65,16 +65,23 @@ function tryCreate(path: string): boolean {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   }
+  fillOwner(fd, path);
+  return true;
+}
+
+/**
+ * Write the owner record into a new lock or holder file and close it; when that fails (a full
+ * disk), remove the file: an ownerless lock would block everyone for a while.
+ */
+function fillOwner(fd: number, path: string): void {
   try {
-    writeSync(fd, ownerRecord());
+    writeAllSync(fd, ownerRecord());
   } catch (error) {
-    // e.g. ENOSPC: an ownerless lock would block everyone for a while; remove it.
     closeSync(fd);
     unlinkSync(path);
     throw error;
   }
   closeSync(fd);
-  return true;
 }
 
 interface Holder {
@@ -95,14 +102,7 @@ let exitHookInstalled = false;
 
 function makeHolder(eventDir: string): Holder {
   const { path, fd } = openInTmpDir(join(eventDir, TMP_DIRNAME), tmpName('eventlock'), 'wx');
-  try {
-    writeAllSync(fd, ownerRecord());
-  } catch (error) {
-    closeSync(fd);
-    unlinkSync(path);
-    throw error;
-  }
-  closeSync(fd);
+  fillOwner(fd, path);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', releaseLockHolders);

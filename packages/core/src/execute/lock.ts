@@ -92,7 +92,9 @@ interface Holder {
 /**
  * The holder file this process links to every event's EVENTLOCK (one, made in the first event's
  * `.tmp.d/`), and per-event exceptions: a holder of its own for an event on another file system,
- * null where hard links are not possible.
+ * null where hard links are not possible. Taking a lock sets the holder's mtime, which all the
+ * locks this process holds share: a lock of a process that goes on taking others never looks
+ * older than 20 s (it is alive); one that stops does, and a dead owner is seen at once.
  */
 let shared: Holder | undefined;
 const own = new Map<string, Holder | null>();

@@ -166,71 +166,76 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
         }
       : undefined;
   const digests = reuse && options.stats !== undefined ? currentDigests(options.events, clean, cleanKey, layout, options.stats, (record) => usable(record, now())) : undefined;
-  for (const event of options.events) {
-    if (stopping()) break;
-    if (reuse) {
-      const record = clean.get(cleanKey, event.eventDir);
-      const current = digests?.get(event.eventDir);
-      if (
-        record !== undefined &&
-        usable(record, now()) &&
-        (current === undefined ? unchangedSince(event.eventDir, layout, record) : current === record.digest)
-      ) {
-        const plan: EventPlan = { event, steps: [], warnings: [], unchanged: { until: record.until } };
-        plans.push(plan);
-        emit({ type: 'event-planned', plan });
+  // Whatever happens while planning, the events already started finish before the pass
+  // removes its scratch files.
+  try {
+    for (const event of options.events) {
+      if (stopping()) break;
+      if (reuse) {
+        const record = clean.get(cleanKey, event.eventDir);
+        const current = digests?.get(event.eventDir);
+        if (
+          record !== undefined &&
+          usable(record, now()) &&
+          (current === undefined ? unchangedSince(event.eventDir, layout, record) : current === record.digest)
+        ) {
+          const plan: EventPlan = { event, steps: [], warnings: [], unchanged: { until: record.until } };
+          plans.push(plan);
+          emit({ type: 'event-planned', plan });
+          continue;
+        }
+      }
+      const planTime = now();
+      const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: reuse, now: planTime });
+      const plan = planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime });
+      // A forced plan says nothing about the unforced one; what it changes, the stats will show.
+      if (reuse) noteClean(clean, cleanKey, snapshot, plan, planTime);
+      plans.push(plan);
+      emit({ type: 'event-planned', plan });
+      for (const warning of plan.warnings) emit({ type: 'warning', event, message: warning });
+      if (plan.error !== undefined) {
+        emit({ type: 'event-error', event, diagnostics: plan.error });
         continue;
       }
-    }
-    const planTime = now();
-    const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: reuse, now: planTime });
-    const plan = planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime });
-    // A forced plan says nothing about the unforced one; what it changes, the stats will show.
-    if (reuse) noteClean(clean, cleanKey, snapshot, plan, planTime);
-    plans.push(plan);
-    emit({ type: 'event-planned', plan });
-    for (const warning of plan.warnings) emit({ type: 'warning', event, message: warning });
-    if (plan.error !== undefined) {
-      emit({ type: 'event-error', event, diagnostics: plan.error });
-      continue;
-    }
-    if (options.dryRun === true) continue;
-    for (const repair of snapshot.repairs) {
-      try {
-        rmSync(repair.path, { force: true });
-      } catch (error) {
-        emit({ type: 'warning', event, message: `could not remove ${repair.why} ${repair.path}: ${describeError(error)}` });
-      }
-    }
-    if (!plan.steps.some((s) => s.action === 'run' || s.action === 'veto')) continue;
-    // A cold build of thousands of events would hold every event's snapshot and pending jobs at
-    // once; a bounded number of events run at a time instead. One that has to wait for its turn
-    // is read again then (other processes may have moved it on); one that starts at once keeps
-    // the snapshot just taken.
-    const startsNow = eventSlots.activeCount + eventSlots.pendingCount < eventSlots.concurrency;
-    const planned = startsNow ? { snapshot, plan } : undefined;
-    work.push(
-      eventSlots(async () => {
-        if (stopping()) return;
-        const current = planned?.snapshot ?? loadEventSnapshot(event, options.pipeline, options.cache, { now: now() });
-        const currentPlan = planned?.plan ?? planEvent(options.pipeline, current, { ...planOptions, now: now() });
-        if (currentPlan.error !== undefined) {
-          emit({ type: 'event-error', event, diagnostics: currentPlan.error });
-          return;
+      if (options.dryRun === true) continue;
+      for (const repair of snapshot.repairs) {
+        try {
+          rmSync(repair.path, { force: true });
+        } catch (error) {
+          emit({ type: 'warning', event, message: `could not remove ${repair.why} ${repair.path}: ${describeError(error)}` });
         }
-        await executeEventPlan(currentPlan, current, options, settings, stopping, pool);
-      })
-        .catch((error: unknown) => {
-          emit({ type: 'event-error', event, diagnostics: [{ code: 'internal', message: describeError(error) }] });
+      }
+      if (!plan.steps.some((s) => s.action === 'run' || s.action === 'veto')) continue;
+      // A cold build of thousands of events would hold every event's snapshot and pending jobs at
+      // once; a bounded number of events run at a time instead. One that has to wait for its turn
+      // is read again then (other processes may have moved it on); one that starts at once keeps
+      // the snapshot just taken.
+      const startsNow = eventSlots.activeCount + eventSlots.pendingCount < eventSlots.concurrency;
+      const planned = startsNow ? { snapshot, plan } : undefined;
+      work.push(
+        eventSlots(async () => {
+          if (stopping()) return;
+          const current = planned?.snapshot ?? loadEventSnapshot(event, options.pipeline, options.cache, { now: now() });
+          const currentPlan = planned?.plan ?? planEvent(options.pipeline, current, { ...planOptions, now: now() });
+          if (currentPlan.error !== undefined) {
+            emit({ type: 'event-error', event, diagnostics: currentPlan.error });
+            return;
+          }
+          await executeEventPlan(currentPlan, current, options, settings, stopping, pool);
         })
-        .then(() => recordWhenSettled?.(event)),
-    );
-  }
-  try {
-    await Promise.all(work);
+          .catch((error: unknown) => {
+            emit({ type: 'event-error', event, diagnostics: [{ code: 'internal', message: describeError(error) }] });
+          })
+          .then(() => recordWhenSettled?.(event)),
+      );
+    }
   } finally {
-    pool.close();
-    for (const timer of settling) clearTimeout(timer);
+    try {
+      await Promise.all(work);
+    } finally {
+      pool.close();
+      for (const timer of settling) clearTimeout(timer);
+    }
   }
   const summary: PassSummary = { events: options.events.length, ...counts, durationMs: now() - started };
   emit({ type: 'pass-finished', summary });

@@ -146,8 +146,6 @@ function moveInto(from: string, to: string): boolean {
 export class EventScratch {
   readonly #root: string;
   readonly #pool: ScratchPool;
-  /** Bytes written to each intent this process put in place. */
-  readonly #intentSizes = new Map<string, number>();
   constructor(eventDir: string, pool: ScratchPool) {
     this.#root = join(eventDir, TMP_DIRNAME);
     this.#pool = pool;
@@ -201,24 +199,23 @@ export class EventScratch {
         if ((error as NodeJS.ErrnoException).code === 'EXDEV' && !removeOnError) return undefined;
         throw error;
       }
-      this.#intentSizes.set(path, bytes.length);
       return identity;
     } catch (error) {
       rmSync(tmp, { force: true });
       throw error;
     }
   }
-  /** Take the intent away from `path`, keeping its file as a spare. */
-  retireIntent(path: string): void {
+  /**
+   * Take the intent away from `path`, keeping its file as a spare; `size` is the file's size when
+   * the caller knows it (the identity `writeIntent` returned), else it is asked for.
+   */
+  retireIntent(path: string, size?: number): void {
     const spare = join(this.#root, tmpName('intent'));
     try {
       renameSync(path, spare);
-      // An intent this process did not write (a stale one) has a size we do not know: ask.
-      this.#pool.keepSpare(spare, this.#intentSizes.get(path) ?? statSync(spare).size);
+      this.#pool.keepSpare(spare, size ?? statSync(spare).size);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    } finally {
-      this.#intentSizes.delete(path);
     }
   }
 }
@@ -470,7 +467,7 @@ export async function generateRule(
           emit({ type: 'warning', event, rule: rule.name, message: `git commit failed (the next commit will include this output): ${describeError(commitError)}` });
         }
       }
-      scratch.retireIntent(paths.intent);
+      scratch.retireIntent(paths.intent, ourIntent.size);
     });
     settings.cache.record(finalPath, statSync(finalPath), hash);
     const changed = hash !== previousHash;

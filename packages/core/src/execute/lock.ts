@@ -8,8 +8,8 @@ import { hostName, openInTmpDir, processAlive, tmpName, writeAllSync } from '../
  * 3.5.1 EventLock: stale after 20 s; held only while intents and riders change, never while generating.
  *
  * The lock is the file `.tmp.d/EVENTLOCK`. A process takes it by hard-linking a holder file of its
- * own (made once per event, naming the owner) to that name, and gives it back by removing the
- * name. Creating and deleting a file per acquisition, twice per generation, was the costliest
+ * own (one per process and file system, naming the owner) to that name, and gives it back by
+ * removing the name. Creating and deleting a file per acquisition, twice per generation, was the costliest
  * part of a cold build on ext4 without a journal, where every new inode is searched for past all
  * recently deleted ones; a link allocates no inode. Where links are impossible, the lock file is
  * created with O_EXCL as before.

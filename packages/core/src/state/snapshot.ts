@@ -17,7 +17,7 @@ import type { Pipeline } from '../rule/pipeline.js';
 import type { EventRef, Flags, Rule } from '../rule/types.js';
 import { hostName, processAlive } from '../util/fs.js';
 import { cooldownSeconds } from '../rule/cooldown.js';
-import { statIdentity } from '../util/stat-identity.js';
+import { putIdentity, statIdentity } from '../util/stat-identity.js';
 
 /** What the planner knows about one file. */
 export interface FileState {
@@ -121,13 +121,8 @@ class IdentityDigest {
     this.#values = new Float64Array(4 * (files + 1));
   }
   add(stat: Stats): void {
-    const v = this.#values;
-    const i = this.#count;
-    v[i] = stat.ino;
-    v[i + 1] = stat.size;
-    v[i + 2] = stat.mtimeMs;
-    v[i + 3] = stat.ctimeMs;
-    this.#count = i + 4;
+    putIdentity(stat, this.#values, this.#count);
+    this.#count += 4;
     const changed = stat.mtimeMs > stat.ctimeMs ? stat.mtimeMs : stat.ctimeMs;
     if (changed > this.newest) this.newest = changed;
   }

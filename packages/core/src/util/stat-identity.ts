@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -27,13 +27,18 @@ const CTIME_NS = 15;
 
 let raw: RawStat | null | undefined;
 
-function viaStatSync(path: string, out: Float64Array, at: number): boolean {
-  const stat = statSync(path, { throwIfNoEntry: false });
-  if (stat === undefined) return false;
+/** Write the identity of a `Stats` into `out[at .. at + 3]`, in the order `statIdentity` uses. */
+export function putIdentity(stat: Stats, out: Float64Array, at: number): void {
   out[at] = stat.ino;
   out[at + 1] = stat.size;
   out[at + 2] = stat.mtimeMs;
   out[at + 3] = stat.ctimeMs;
+}
+
+function viaStatSync(path: string, out: Float64Array, at: number): boolean {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) return false;
+  putIdentity(stat, out, at);
   return true;
 }
 

@@ -38,7 +38,7 @@ function readOwner(path: string): LockOwner | undefined {
 
 /**
  * A lock is stale when its owner died (same host), or it was taken more than the stale limit ago
- * (its mtime: a holder's is set just before it is linked).
+ * (its mtime: a holder's is set when it is linked, or at most TOUCH_EVERY_MS before).
  */
 function isStale(path: string, now: number): boolean {
   let takenAt: number;
@@ -87,7 +87,16 @@ function fillOwner(fd: number, path: string): void {
 interface Holder {
   readonly path: string;
   readonly ino: number;
+  /** When its mtime was last set (ms). */
+  touchedAt: number;
 }
+
+/**
+ * A holder's mtime is set when a lock is taken, but at most this often: a lock then looks at
+ * most this much older than it is, against the 20 s stale limit, for one system call less per
+ * acquisition (two per generation).
+ */
+const TOUCH_EVERY_MS = 1000;
 
 /**
  * The holder file this process links to every event's EVENTLOCK (one, made in the first event's
@@ -109,7 +118,7 @@ function makeHolder(eventDir: string): Holder {
     exitHookInstalled = true;
     process.on('exit', releaseLockHolders);
   }
-  return { path, ino: statSync(path).ino };
+  return { path, ino: statSync(path).ino, touchedAt: Date.now() };
 }
 
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS']);
@@ -125,8 +134,12 @@ function tryTake(eventDir: string, path: string): boolean {
   }
   const holder = exception ?? (shared ??= makeHolder(eventDir));
   try {
-    const now = new Date();
-    utimesSync(holder.path, now, now);
+    const now = Date.now();
+    if (now - holder.touchedAt >= TOUCH_EVERY_MS || now < holder.touchedAt) {
+      const at = new Date(now);
+      utimesSync(holder.path, at, at);
+      holder.touchedAt = now;
+    }
     linkSync(holder.path, path);
     taken.set(path, holder);
     return true;

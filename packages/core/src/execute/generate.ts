@@ -13,10 +13,12 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
   unlinkSync,
+  type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { GenerationError, describeError } from '../errors.js';
@@ -32,7 +34,9 @@ import {
 import { sha256, xxh64, type ContentHash, type HashCache } from '../hash/hash.js';
 import { cooldownSeconds } from '../rule/cooldown.js';
 import type { RunReason } from '../plan/types.js';
-import type { EventRef, Flags, GenerateContext, Rule, RuleLogger } from '../rule/types.js';
+import { commandExitError, helperCanRun } from '../rule/json-rules.js';
+import type { EventRef, Flags, GenerateContext, Rule, RuleLogger, ShellCommand } from '../rule/types.js';
+import type { CommandRun, CommandRunner } from './command-runner.js';
 import { hostName, openInTmpDir, processAlive, tmpName, writeAllSync, writeFileAtomicSync } from '../util/fs.js';
 import type { Emit } from './events.js';
 import { commitAll } from './git.js';
@@ -60,6 +64,14 @@ export interface GenerationSettings {
   readonly scratch?: EventScratch;
   /** When true at the moment a slot is granted, the job does not start (status `stopped`). */
   readonly stopping?: () => boolean;
+  /** Runs command rules' commands in helper shells, prepared ahead (default: through `generate`, in a slot). */
+  readonly commands?: CommandSettings;
+}
+
+export interface CommandSettings {
+  readonly runner: CommandRunner;
+  /** Bounds the commands being prepared or waiting to start (`Scheduler.prepare`). */
+  readonly prepare: <T>(task: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -142,13 +154,30 @@ function moveInto(from: string, to: string): boolean {
   }
 }
 
-/** One event's view of the pass's scratch files: work directories and intents in its `.tmp.d/`. */
+/**
+ * One event's view of the pass's scratch files: work directories and intents in its `.tmp.d/`,
+ * and the hashes of the outputs this pass checked in, for the generations that read them next.
+ */
 export class EventScratch {
   readonly #root: string;
   readonly #pool: ScratchPool;
+  readonly #checkedIn = new Map<string, CheckedIn>();
   constructor(eventDir: string, pool: ScratchPool) {
     this.#root = join(eventDir, TMP_DIRNAME);
     this.#pool = pool;
+  }
+  /** Remember an output this pass renamed into place: its stat just after, and its hashes. */
+  rememberCheckIn(filename: string, stat: Stats, hash: ContentHash, sha: string): void {
+    this.#checkedIn.set(filename, { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, hash, sha });
+  }
+  /**
+   * The hashes of `filename` when `stat` shows the very file this pass checked in, not written
+   * since: same inode, size and mtime. The ctime is no use here: the snapshots' links change it.
+   */
+  checkedIn(filename: string, stat: Stats): CheckedIn | undefined {
+    const known = this.#checkedIn.get(filename);
+    if (known === undefined) return undefined;
+    return known.ino === stat.ino && known.size === stat.size && known.mtimeMs === stat.mtimeMs ? known : undefined;
   }
   takeWorkDir(): string {
     return this.#pool.takeWorkDir(this.#root);
@@ -218,6 +247,15 @@ export class EventScratch {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
+}
+
+/** An output checked in by this pass: its inode, size and mtime then, and its two hashes. */
+interface CheckedIn {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly hash: ContentHash;
+  readonly sha: string;
 }
 
 /** Enough of a file's stat to tell it from any file that replaced it. */
@@ -317,7 +355,7 @@ export async function generateRule(
 ): Promise<GenerationOutcome> {
   const { emit, now } = settings;
   const paths = riderPaths(event.eventDir, rule.filename);
-  /** When the job got its slot: wall times and deadlines count from there. */
+  /** When the rule's work started (its slot granted, its command started): wall times and deadlines count from there. */
   let started = now();
   const me = { pid: process.pid, host: hostName() };
 
@@ -325,6 +363,8 @@ export async function generateRule(
   const ownPool = settings.scratch === undefined ? new ScratchPool() : undefined;
   const scratch = settings.scratch ?? new EventScratch(event.eventDir, ownPool as ScratchPool);
   let workDir: string | undefined;
+  /** The output, open from when it is read until it is checked in (flushed and stat'ed through it). */
+  let producedFd: number | undefined;
   let timer: NodeJS.Timeout | undefined;
   // One controller, aborted by the deadline or by the process shutting down (cheaper per job
   // than composing two signals with AbortSignal.any).
@@ -339,7 +379,8 @@ export async function generateRule(
     workDir = undefined;
   };
   try {
-    const made = await slot(async () => {
+    /** Claim the output and snapshot the inputs: what every generation does before its work. */
+    const prepare = async (): Promise<GenerationOutcome | Prepared> => {
       if (settings.stopping?.() === true) return { status: 'stopped' } satisfies GenerationOutcome;
       started = now();
       let claim: Claim;
@@ -354,16 +395,10 @@ export async function generateRule(
       }
       if (claim.held) return { status: 'intent-held', until: claim.until, ...(claim.pid === undefined ? {} : { pid: claim.pid }) } satisfies GenerationOutcome;
       if (claim.superseded !== undefined) return { status: 'superseded', hash: claim.superseded.hash } satisfies GenerationOutcome;
-
       stage = 'generating';
-      emit({ type: 'step-started', event, rule: rule.name, reason });
-      timer = setTimeout(() => {
-        timedOut = true;
-        abort.abort(new GenerationError(`timed out after ${rule.timeoutSeconds} s`));
-      }, rule.timeoutSeconds * 1000);
       if (settings.shutdown !== undefined) unfollow = followShutdown(settings.shutdown, abort);
-      const signal = abort.signal;
-      workDir = scratch.takeWorkDir();
+      const dir = scratch.takeWorkDir();
+      workDir = dir;
       // A failed job's scratch files go before its slot does: they may be what filled the disk.
       try {
         const inputs: Record<string, string> = {};
@@ -371,55 +406,81 @@ export async function generateRule(
         const inputSha: Record<string, string> = {};
         for (const input of rule.inputs) {
           const source = join(event.eventDir, input.filename);
-          const target = join(workDir, input.filename);
-          let bytes: Buffer;
+          const target = join(dir, input.filename);
+          let hashes: { hash: ContentHash; sha: string };
           try {
-            snapshotInput(source, target);
-            // Hash what the rule will read: the snapshot, not the path (which may be replaced meanwhile).
-            bytes = readFileSync(target);
+            hashes = snapshotAndHash(source, target, input.filename, scratch);
           } catch (error) {
             throw new GenerationError(`input ${input.filename} cannot be read`, { cause: error });
           }
           inputs[input.name] = target;
-          inputHashes[input.name] = xxh64(bytes);
-          inputSha[input.name] = sha256(bytes);
+          inputHashes[input.name] = hashes.hash;
+          inputSha[input.name] = hashes.sha;
         }
-        let provisional: { reason: string; retryAfterSeconds: number } | undefined;
-        const ctx: GenerateContext = {
-          rule: rule.name,
-          event,
-          flags,
-          inputs,
-          outputPath: join(workDir, rule.filename),
-          workDir,
-          signal,
-          log: makeLogger(emit, event, rule.name),
-          env: settings.env,
-          now: () => new Date(now()),
-          setProvisional: (why, retryAfterSeconds) => {
-            provisional = { reason: why, retryAfterSeconds };
-          },
-        };
-        await Promise.race([rule.generate(ctx), rejectOnAbort(signal)]);
-        clearTimeout(timer);
-        const produced = join(workDir, rule.filename);
-        const producedStat = statSync(produced, { throwIfNoEntry: false });
-        if (producedStat === undefined || !producedStat.isFile()) {
-          throw new GenerationError(`the rule finished without writing ${rule.filename}`);
-        }
-        const bytes = readFileSync(produced);
-        return { status: 'made' as const, produced, bytes, inputHashes, inputSha, provisional, intent: claim.intent };
+        return { status: 'prepared', workDir: dir, inputs, inputHashes, inputSha, intent: claim.intent };
       } catch (error) {
         releaseWorkDir();
         throw error;
       }
-    });
+    };
+    /** The work is starting: its deadline counts from now. */
+    const begin = (): void => {
+      started = now();
+      emit({ type: 'step-started', event, rule: rule.name, reason });
+      timer = setTimeout(() => {
+        timedOut = true;
+        abort.abort(new GenerationError(`timed out after ${rule.timeoutSeconds} s`));
+      }, rule.timeoutSeconds * 1000);
+    };
+    /** The work is done: read what it wrote. */
+    const collect = (prepared: Prepared, provisional: Provisional | undefined): Made => {
+      clearTimeout(timer);
+      const produced = join(prepared.workDir, rule.filename);
+      const { fd, bytes } = openProduced(produced, rule.filename);
+      producedFd = fd;
+      return { status: 'made', produced, bytes, inputHashes: prepared.inputHashes, inputSha: prepared.inputSha, provisional, intent: prepared.intent };
+    };
+
+    const commands = settings.commands;
+    const made: GenerationOutcome | Made =
+      commands !== undefined && rule.command !== undefined && rule.pool === undefined && helperCanRun(rule.command, event, event.eventDir, settings.env)
+        ? await runCommand(rule.command, commands, prepare, begin, collect, abort.signal, event, releaseWorkDir)
+        : await slot(async () => {
+            const prepared = await prepare();
+            if (prepared.status !== 'prepared') return prepared;
+            begin();
+            const signal = abort.signal;
+            try {
+              let provisional: Provisional | undefined;
+              const ctx: GenerateContext = {
+                rule: rule.name,
+                event,
+                flags,
+                inputs: prepared.inputs,
+                outputPath: join(prepared.workDir, rule.filename),
+                workDir: prepared.workDir,
+                signal,
+                log: makeLogger(emit, event, rule.name),
+                env: settings.env,
+                now: () => new Date(now()),
+                setProvisional: (why, retryAfterSeconds) => {
+                  provisional = { reason: why, retryAfterSeconds };
+                },
+              };
+              await Promise.race([rule.generate(ctx), rejectOnAbort(signal)]);
+              return collect(prepared, provisional);
+            } catch (error) {
+              releaseWorkDir();
+              throw error;
+            }
+          });
     if (made.status !== 'made') return made;
     const { produced, bytes, inputHashes, inputSha, provisional, intent: ourIntent } = made;
     const hash = xxh64(bytes);
+    const sha = sha256(bytes);
     const finished = now();
     const rider: MetadataRider = {
-      checksums: { [rule.name]: sha256(bytes) },
+      checksums: { [rule.name]: sha },
       dep_checksums: inputSha,
       dep_subset_checksums: inputSha,
       version: settings.engineVersion,
@@ -444,7 +505,7 @@ export async function generateRule(
     // concurrency slot: other jobs need not wait for the disk, and flushes that overlap share the
     // file system's journal commits. Riders are not fsynced: a rider lost to a power cut only
     // makes the next pass redo that output.
-    if (settings.durable) await flushFile(produced);
+    if (settings.durable) await flushFile(producedFd as number);
     await withEventLock(event.eventDir, async () => {
       stage = 'checking-in';
       // Still our intent file (not removed, nor replaced by a process that judged it stale)?
@@ -469,7 +530,10 @@ export async function generateRule(
       }
       scratch.retireIntent(paths.intent, ourIntent.size);
     });
-    settings.cache.record(finalPath, statSync(finalPath), hash);
+    // The rename changed the output's ctime: its stat key for the caches is the one after.
+    const checkedIn = fstatSync(producedFd as number);
+    settings.cache.record(finalPath, checkedIn, hash);
+    scratch.rememberCheckIn(rule.filename, checkedIn, hash, sha);
     const changed = hash !== previousHash;
     emit({
       type: 'step-succeeded',
@@ -511,11 +575,88 @@ export async function generateRule(
     });
     return { status: 'failed', error: message };
   } finally {
+    if (producedFd !== undefined) closeSync(producedFd);
     clearTimeout(timer);
     unfollow();
     // Leftovers of a crash are swept by the next pass.
     releaseWorkDir();
     ownPool?.close();
+  }
+}
+
+type Provisional = { reason: string; retryAfterSeconds: number };
+
+/** A claimed output with its inputs snapshotted in its work directory. */
+interface Prepared {
+  readonly status: 'prepared';
+  readonly workDir: string;
+  readonly inputs: Record<string, string>;
+  readonly inputHashes: Record<string, ContentHash>;
+  readonly inputSha: Record<string, string>;
+  readonly intent: FileIdentity;
+}
+
+/** The rule's work done: its output read, still open (`producedFd`). */
+interface Made {
+  readonly status: 'made';
+  readonly produced: string;
+  readonly bytes: Buffer;
+  readonly inputHashes: Record<string, ContentHash>;
+  readonly inputSha: Record<string, string>;
+  readonly provisional: Provisional | undefined;
+  readonly intent: FileIdentity;
+}
+
+/**
+ * A command rule's generation: prepared (claim, inputs) among the commands allowed ahead, handed
+ * to the command runner, which starts it as soon as a slot frees (see `CommandRunner`); the
+ * deadline counts from its start.
+ */
+async function runCommand(
+  command: ShellCommand,
+  commands: CommandSettings,
+  prepare: () => Promise<GenerationOutcome | Prepared>,
+  begin: () => void,
+  collect: (prepared: Prepared, provisional: undefined) => Made,
+  signal: AbortSignal,
+  event: EventRef,
+  releaseWorkDir: () => void,
+): Promise<GenerationOutcome | Made> {
+  let run: CommandRun | undefined;
+  const onAbort = (): void => run?.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const prepared = await commands.prepare(async () => {
+      const ready = await prepare();
+      if (ready.status !== 'prepared') return ready;
+      try {
+        run = commands.runner.submit(ready.workDir, command.vars(event), command.text);
+        await Promise.race([run.started, rejectOnAbort(signal)]);
+      } catch (error) {
+        releaseWorkDir();
+        throw error;
+      }
+      return ready;
+    });
+    if (prepared.status !== 'prepared') return prepared;
+    const started = run as CommandRun;
+    begin();
+    try {
+      let code: number;
+      try {
+        code = await Promise.race([started.done, rejectOnAbort(signal)]);
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        throw new GenerationError(`${command.where(event)}: ${describeError(error)}`, { cause: error });
+      }
+      if (code !== 0) throw commandExitError(command.where(event), code, started.stderr.lines());
+      return collect(prepared, undefined);
+    } catch (error) {
+      releaseWorkDir();
+      throw error;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -580,17 +721,53 @@ function snapshotInput(source: string, target: string): void {
   chmodSync(target, 0o444);
 }
 
+/** fdatasync the new bytes (a read-only descriptor is enough on Linux), in the thread pool. */
+function flushFile(fd: number): Promise<void> {
+  return new Promise<void>((resolvePromise, reject) => fdatasync(fd, (error) => (error === null ? resolvePromise() : reject(error))));
+}
+
 /**
- * fdatasync the new bytes (opening read-only is enough for fdatasync on Linux). Only the flush
- * waits in the thread pool; open and close are quick and done here.
+ * Open the output a rule wrote and read it: the descriptor stays open for the flush and for the
+ * stat after check-in (one open instead of three path lookups).
  */
-async function flushFile(path: string): Promise<void> {
-  const fd = openSync(path, 'r');
+function openProduced(path: string, filename: string): { fd: number; bytes: Buffer } {
+  let fd: number;
   try {
-    await new Promise<void>((resolvePromise, reject) => fdatasync(fd, (error) => (error === null ? resolvePromise() : reject(error))));
-  } finally {
-    closeSync(fd);
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new GenerationError(`the rule finished without writing ${filename}`);
+    throw error;
   }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new GenerationError(`the rule finished without writing ${filename} (it is not a regular file)`);
+    const bytes = Buffer.allocUnsafe(stat.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const got = readSync(fd, bytes, filled, bytes.length - filled, filled);
+      if (got === 0) break;
+      filled += got;
+    }
+    return { fd, bytes: filled === bytes.length ? bytes : bytes.subarray(0, filled) };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/**
+ * Snapshot an input (`snapshotInput`) and hash what the rule will read: the snapshot, not the
+ * path (which may be replaced meanwhile). An output this pass checked in is not read again when
+ * the snapshot is still that file, unwritten (`EventScratch.checkedIn`): its hashes are known.
+ * Were it rewritten in place with its size and mtime restored, the next pass would still see it:
+ * the hash cache also keys on the ctime, and the rider's input hash would then differ.
+ */
+function snapshotAndHash(source: string, target: string, filename: string, scratch: EventScratch): { hash: ContentHash; sha: string } {
+  snapshotInput(source, target);
+  const known = scratch.checkedIn(filename, statSync(target));
+  if (known !== undefined) return known;
+  const bytes = readFileSync(target);
+  return { hash: xxh64(bytes), sha: sha256(bytes) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
-import pLimit, { type LimitFunction } from 'p-limit';
+import pLimit from 'p-limit';
+import type { Scheduler } from './scheduler.js';
 import { describeError } from '../errors.js';
 import { initHashing, RACY_MARGIN_MS, type ContentHash, type HashCache } from '../hash/hash.js';
 import { decideStep, type InputStatus } from '../plan/decide.js';
@@ -14,31 +15,7 @@ import type { Emit, PassSummary } from './events.js';
 import { EventScratch, generateRule, ScratchPool, sweepTmpDir, writePermanentVeto, type GenerationSettings } from './generate.js';
 import { ensureGitRepo } from './git.js';
 
-/** 3.5.1 ran 4 generation workers ($LLAMA_IO_DEFAULT_GEN_MAX_WORKERS). */
-export const DEFAULT_CONCURRENCY = 4;
-
-/**
- * Bounded concurrency shared by every event of every pass: one global limit plus named pools
- * (a rule's pool is taken first, so waiting for a pool never holds a global slot).
- */
-export class Scheduler {
-  readonly #global: LimitFunction;
-  readonly #pools = new Map<string, LimitFunction>();
-  readonly concurrency: number;
-  constructor(concurrency = DEFAULT_CONCURRENCY) {
-    this.concurrency = Math.max(1, concurrency);
-    this.#global = pLimit(this.concurrency);
-  }
-  run<T>(rule: Rule, task: () => Promise<T>): Promise<T> {
-    if (rule.pool === undefined) return this.#global(task);
-    let pool = this.#pools.get(rule.pool.name);
-    if (pool === undefined) {
-      pool = pLimit(Math.max(1, rule.pool.concurrency));
-      this.#pools.set(rule.pool.name, pool);
-    }
-    return pool(() => this.#global(task));
-  }
-}
+export { DEFAULT_CONCURRENCY, Scheduler } from './scheduler.js';
 
 export interface PassOptions {
   readonly pipeline: Pipeline;
@@ -124,6 +101,7 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
     versioning: options.versioning ?? true,
     durable: options.durable ?? true,
     engineVersion: options.engineVersion ?? '0.0.0',
+    commands: { runner: options.scheduler.commands(options.env ?? process.env), prepare: (task) => options.scheduler.prepare(task) },
   };
   const plans: EventPlan[] = [];
   const work: Promise<void>[] = [];

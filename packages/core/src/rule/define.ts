@@ -30,5 +30,6 @@ export function defineRule(def: RuleDefinition): Rule {
     cooldown: Object.freeze({ ...DEFAULT_COOLDOWN, ...def.cooldown }),
     pool: def.pool,
     generate: def.generate ?? externallyTriggered,
+    ...(def.command === undefined ? {} : { command: def.command }),
   });
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { initHashing } from '../hash/hash.js';
+import { Scheduler } from '../execute/scheduler.js';
 import { makeEvent, pass, tempRun } from '../testing/harness.js';
 import { loadRuleSpec } from './json-rules.js';
 import type { Pipeline } from './pipeline.js';
@@ -190,5 +191,23 @@ cat raw.dat >> out.txt; echo "$LLAMA_EVENT_ID" >> out.txt; exit 0`;
     };
     for (let i = 0; i < 40 && alive(); i++) await sleep(50);
     expect(alive()).toBe(false);
+  });
+
+  it('runs a command that waited behind a timed-out one as if nothing happened, with one job slot', async () => {
+    const run = tempRun();
+    const pipeline = load({
+      name: 'queue',
+      rules: [
+        { name: 'raw', output: 'raw.dat', external: true },
+        { name: 'slow', output: 'slow.dat', inputs: ['raw'], timeout: 0.3, command: 'sleep 30' },
+        ...['a', 'b', 'c'].map((n) => ({ name: n, output: `${n}.dat`, inputs: ['raw'], command: `echo ${n} > ${n}.dat` })),
+      ],
+    });
+    const event = makeEvent(run, 'E1', { 'raw.dat': 'x\n' });
+    const result = await pass(pipeline, [event], { scheduler: new Scheduler(1) });
+    expect(result.log.filter((e) => e.type === 'step-failed').map((e) => (e as { rule: string }).rule)).toEqual(['slow']);
+    expect(result.ran.sort()).toEqual(['a', 'b', 'c']);
+    for (const n of ['a', 'b', 'c']) expect(readFileSync(join(event.eventDir, `${n}.dat`), 'utf8')).toBe(`${n}\n`);
+    expect(existsSync(join(event.eventDir, '.a.dat.cooldown.json'))).toBe(false);
   });
 });

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { GenerationError, err, ok, type Diagnostic, type Result } from '../errors.js';
+import { commandFailure, HelperPool, killGroup, Tail } from '../util/shell-helper.js';
 import { defineRule } from './define.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
-import type { GenerateContext, Rule } from './types.js';
+import type { EventRef, GenerateContext, Rule, ShellCommand } from './types.js';
 
 /**
  * A pipeline declared as JSON, so that simple command rules need no TypeScript:
@@ -53,9 +54,6 @@ export interface LoadRuleSpecOptions {
 
 const TOP_KEYS = new Set(['name', 'description', 'rules']);
 const RULE_KEYS = new Set(['name', 'output', 'inputs', 'command', 'version', 'timeout', 'external', 'description']);
-/** How much of a failing command's stderr the error message quotes. */
-const STDERR_TAIL_LINES = 5;
-const STDERR_TAIL_BYTES = 4096;
 /** After SIGTERM on abort, the process group gets this long before SIGKILL. */
 const KILL_GRACE_MS = 1000;
 
@@ -68,50 +66,46 @@ function effectiveVersion(version: string, command: string): string {
   return `${version}+${createHash('sha256').update(command).digest('hex').slice(0, 12)}`;
 }
 
-/** Keep the last bytes of a stream, for quoting the end of stderr in an error. */
-class Tail {
-  #text = '';
-  push(chunk: Buffer): void {
-    this.#text = (this.#text + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
-  }
-  lines(): string {
-    return this.#text.trimEnd().split('\n').slice(-STDERR_TAIL_LINES).join('\n');
-  }
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // the group has already exited
-  }
-}
-
-function commandEnv(ctx: GenerateContext, outputFilename: string, specDir: string): Record<string, string> {
+/** The shell command of a JSON rule, as the engine runs it (see `ShellCommand`). */
+export function shellCommand(ruleName: string, outputFilename: string, text: string, specDir: string): ShellCommand {
   return {
-    LLAMA_RULE: ctx.rule,
-    LLAMA_OUTPUT: outputFilename,
-    LLAMA_EVENT_ID: ctx.event.eventId,
-    LLAMA_EVENT_DIR: ctx.event.eventDir,
-    LLAMA_SPEC_DIR: specDir,
-    /** The llama process that runs the generation (commands run under a helper shell). */
-    LLAMA_PID: String(process.pid),
+    text,
+    vars: (event) => ({
+      LLAMA_RULE: ruleName,
+      LLAMA_OUTPUT: outputFilename,
+      LLAMA_EVENT_ID: event.eventId,
+      LLAMA_EVENT_DIR: event.eventDir,
+      LLAMA_SPEC_DIR: specDir,
+      /** The llama process that runs the generation (commands run under a helper shell). */
+      LLAMA_PID: String(process.pid),
+    }),
+    where: (event) => `rule ${ruleName} (${outputFilename}) of event ${event.eventId}`,
   };
 }
 
+/** Can this command run in a helper shell? Not with LLAMA_SHELL_HELPER=off, nor with NUL bytes (a shell script cannot carry them). */
+export function helperCanRun(command: ShellCommand, event: EventRef, workDir: string, env: Readonly<Record<string, string | undefined>>): boolean {
+  if (env['LLAMA_SHELL_HELPER'] === 'off') return false;
+  return ![command.text, workDir, ...Object.values(command.vars(event))].some((f) => f.includes('\u0000'));
+}
+
+/** A command's exit code as a failure, quoting the end of its stderr. */
+export function commandExitError(where: string, code: number, stderr: string): GenerationError {
+  return failure(where, code, code > 128 ? `signal ${code - 128}` : null, stderr);
+}
+
 function failure(where: string, code: number | null, signal: string | null, tail: string): GenerationError {
-  const how = signal === null ? `exited with code ${code ?? '?'}` : `was killed by ${signal}`;
-  return new GenerationError(`${where}: command ${how}${tail === '' ? ' (no stderr)' : `; stderr ends with:\n${tail}`}`);
+  return new GenerationError(commandFailure(where, code, signal, tail));
 }
 
 /** `sh -c command` spawned by Node itself (used when no shell helper can take the job). */
-function spawnDirect(ctx: GenerateContext, command: string, outputFilename: string, specDir: string, where: string): Promise<void> {
+function spawnDirect(ctx: GenerateContext, command: ShellCommand, where: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(ctx.env)) if (value !== undefined) env[key] = value;
-    Object.assign(env, commandEnv(ctx, outputFilename, specDir));
+    Object.assign(env, command.vars(ctx.event));
     // A process group of its own, so an abort kills the shell and everything it started.
-    const child = spawn('sh', ['-c', command], { cwd: ctx.workDir, env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('sh', ['-c', command.text], { cwd: ctx.workDir, env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     const stderr = new Tail();
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     let killTimer: NodeJS.Timeout | undefined;
@@ -136,159 +130,39 @@ function spawnDirect(ctx: GenerateContext, command: string, outputFilename: stri
   });
 }
 
-const sq = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
-const END_MARK = '\u001eLLAMA-JOB-END';
-
-/**
- * A long-lived `sh` that runs one command rule at a time. Node's spawn forks the whole engine
- * process on its main thread (about 3 ms each on the project machine, the largest cost of a
- * cold build); a small shell forks in a fraction of that, and off our thread. Each job runs in
- * a subshell, so `exit` in a command ends only the job. The subshell evaluates the command itself,
- * as `sh -c` would, instead of executing a new `sh` for it: starting a shell costs ~0.8 ms of CPU
- * here, the fork of the subshell ~0.13 ms. The helper has a process group of its own: aborting a
- * job kills the group (the helper too) and the helper is replaced.
- */
-class ShellHelper {
-  readonly #child: ChildProcess;
-  #busy: { resolve: (r: { code: number }) => void; reject: (e: Error) => void; stderr: Tail; code?: number; ended: boolean } | undefined;
-  #stdoutBuffer = '';
-  #stderrBuffer = '';
-  dead = false;
-
-  constructor(env: Record<string, string>) {
-    this.#child = spawn('sh', ['-s'], { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.#child.on('error', () => this.#die(new Error('cannot start the sh helper')));
-    this.#child.on('exit', () => this.#die(new Error('the sh helper exited')));
-    this.#child.stdin?.on('error', () => this.#die(new Error('the sh helper closed its input')));
-    this.#child.stdout?.on('data', (chunk: Buffer) => {
-      this.#stdoutBuffer += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = this.#stdoutBuffer.indexOf('\n')) >= 0) {
-        const line = this.#stdoutBuffer.slice(0, nl);
-        this.#stdoutBuffer = this.#stdoutBuffer.slice(nl + 1);
-        const m = /^D (\d+)$/.exec(line);
-        if (m !== null && this.#busy !== undefined) {
-          this.#busy.code = Number(m[1]);
-          this.#settle();
-        }
-      }
-    });
-    this.#child.stderr?.on('data', (chunk: Buffer) => {
-      this.#stderrBuffer += chunk.toString('utf8');
-      const at = this.#stderrBuffer.indexOf(END_MARK);
-      if (at < 0) {
-        // keep a possible partial marker at the end
-        const keep = this.#stderrBuffer.slice(-END_MARK.length);
-        this.#busy?.stderr.push(Buffer.from(this.#stderrBuffer.slice(0, -END_MARK.length || undefined)));
-        this.#stderrBuffer = keep;
-        return;
-      }
-      this.#busy?.stderr.push(Buffer.from(this.#stderrBuffer.slice(0, at)));
-      this.#stderrBuffer = this.#stderrBuffer.slice(at + END_MARK.length).replace(/^\n/, '');
-      if (this.#busy !== undefined) {
-        this.#busy.ended = true;
-        this.#settle();
-      }
-    });
-    this.#idle();
-  }
-
-  get pid(): number | undefined {
-    return this.#child.pid;
-  }
-
-  /** Idle helpers must not keep the process alive. */
-  #idle(): void {
-    this.#child.unref();
-    for (const s of [this.#child.stdin, this.#child.stdout, this.#child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
-  }
-
-  #active(): void {
-    this.#child.ref();
-    for (const s of [this.#child.stdin, this.#child.stdout, this.#child.stderr]) (s as unknown as { ref?: () => void } | null)?.ref?.();
-  }
-
-  #settle(): void {
-    const job = this.#busy;
-    if (job === undefined || job.code === undefined || !job.ended) return;
-    this.#busy = undefined;
-    this.#idle();
-    job.resolve({ code: job.code });
-  }
-
-  #die(error: Error): void {
-    if (this.dead) return;
-    this.dead = true;
-    const job = this.#busy;
-    this.#busy = undefined;
-    job?.reject(error);
-  }
-
-  run(workDir: string, vars: Record<string, string>, command: string, stderr: Tail): Promise<{ code: number }> {
-    return new Promise((resolvePromise, reject) => {
-      this.#busy = { resolve: resolvePromise, reject, stderr, ended: false };
-      this.#active();
-      const exports = Object.entries(vars).map(([k, v]) => `${k}=${sq(v)}`).join(' ');
-      const script = `( cd -- ${sq(workDir)} || exit 127; export ${exports}; eval ${sq(command)} ) </dev/null >/dev/null & wait $!; echo "D $?"; printf '${END_MARK}\\n' >&2\n`;
-      this.#child.stdin?.write(script);
-    });
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    if (this.#child.pid !== undefined) killGroup(this.#child.pid, signal);
-  }
-
-  /** Let the helper finish and be reaped (so its jobs' CPU time is accounted to us). */
-  close(): void {
-    if (this.dead) return;
-    this.#child.ref();
-    this.#child.stdin?.end();
-  }
-}
-
-const liveHelpers = new Set<ShellHelper>();
-let exitHookInstalled = false;
-
-/**
- * When nothing else is left to do, close the idle helpers and wait for them, instead of
- * leaving them to exit after us: then `time llama run …` counts their work.
- */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('beforeExit', () => {
-    for (const helper of liveHelpers) helper.close();
-    liveHelpers.clear();
-  });
-}
-
 /** Idle helpers, per environment object (a helper runs every job with the environment it started with). */
-const idleHelpers = new WeakMap<object, ShellHelper[]>();
+const helperPools = new WeakMap<object, HelperPool>();
 
-async function runInHelper(ctx: GenerateContext, command: string, outputFilename: string, specDir: string, where: string): Promise<void> {
-  const pool = idleHelpers.get(ctx.env) ?? [];
-  idleHelpers.set(ctx.env, pool);
-  let helper = pool.pop();
-  while (helper?.dead === true) helper = pool.pop();
-  if (helper === undefined) {
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(ctx.env)) if (value !== undefined) env[key] = value;
-    helper = new ShellHelper(env);
-    liveHelpers.add(helper);
-    installExitHook();
+/** Run the command in an idle helper shell (see `ShellHelper`), one job at a time per helper. */
+async function runInHelper(ctx: GenerateContext, command: ShellCommand, where: string): Promise<void> {
+  let pool = helperPools.get(ctx.env);
+  if (pool === undefined) {
+    pool = new HelperPool(ctx.env);
+    helperPools.set(ctx.env, pool);
   }
+  const helper = pool.idle();
   const stderr = new Tail();
-  const current = helper;
   let killTimer: NodeJS.Timeout | undefined;
   const onAbort = (): void => {
-    current.kill('SIGTERM');
-    killTimer = setTimeout(() => current.kill('SIGKILL'), KILL_GRACE_MS);
+    helper.kill('SIGTERM');
+    killTimer = setTimeout(() => helper.kill('SIGKILL'), KILL_GRACE_MS);
     killTimer.unref();
   };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const { code } = await current.run(ctx.workDir, commandEnv(ctx, outputFilename, specDir), command, stderr);
-    if (code !== 0) throw failure(where, code, code > 128 ? `signal ${code - 128}` : null, stderr.lines());
+    const code = await new Promise<number>((resolvePromise, reject) => {
+      helper.send({
+        workDir: ctx.workDir,
+        vars: command.vars(ctx.event),
+        command: command.text,
+        stderr,
+        started: () => undefined,
+        ended: resolvePromise,
+        failed: reject,
+        orphaned: () => reject(new Error('the sh helper exited before the command started')),
+      });
+    });
+    if (code !== 0) throw commandExitError(where, code, stderr.lines());
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (error instanceof GenerationError) throw error;
@@ -296,24 +170,16 @@ async function runInHelper(ctx: GenerateContext, command: string, outputFilename
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     if (killTimer !== undefined) clearTimeout(killTimer);
-    if (!current.dead && !ctx.signal.aborted) pool.push(current);
-    else {
-      current.kill('SIGKILL');
-      liveHelpers.delete(current);
-    }
+    if (helper.dead || ctx.signal.aborted) pool.drop(helper);
   }
 }
 
 /** Run `sh -c command` for one generation; rejects with a GenerationError on failure or abort. */
-export async function runCommandRule(ctx: GenerateContext, command: string, outputFilename: string, specDir: string): Promise<void> {
+export async function runCommandRule(ctx: GenerateContext, command: ShellCommand): Promise<void> {
   if (ctx.signal.aborted) throw ctx.signal.reason;
-  const where = `rule ${ctx.rule} (${outputFilename}) of event ${ctx.event.eventId}`;
-  const fields = [command, ctx.workDir, ...Object.values(commandEnv(ctx, outputFilename, specDir))];
-  // NUL bytes cannot pass through a shell script; LLAMA_SHELL_HELPER=off opts out entirely.
-  if (ctx.env['LLAMA_SHELL_HELPER'] === 'off' || fields.some((f) => f.includes('\u0000'))) {
-    return spawnDirect(ctx, command, outputFilename, specDir, where);
-  }
-  return runInHelper(ctx, command, outputFilename, specDir, where);
+  const where = command.where(ctx.event);
+  if (!helperCanRun(command, ctx.event, ctx.workDir, ctx.env)) return spawnDirect(ctx, command, where);
+  return runInHelper(ctx, command, where);
 }
 
 /** Check the shape of one rule entry; returns the problems found (all of them). */
@@ -373,6 +239,7 @@ export function loadRuleSpec(spec: unknown, options: LoadRuleSpecOptions): Resul
     if (found.length > 0) return;
     const def = raw as JsonRule;
     const command = def.command ?? '';
+    const shell = def.external === true ? undefined : shellCommand(def.name, def.output, command, specDir);
     const inputs: Rule[] = [];
     const base = defineRule({
       name: def.name,
@@ -381,7 +248,7 @@ export function loadRuleSpec(spec: unknown, options: LoadRuleSpecOptions): Resul
       description: def.description ?? (def.external === true ? `external file ${def.output}` : command),
       externallyTriggered: def.external === true,
       ...(def.timeout === undefined ? {} : { timeoutSeconds: def.timeout }),
-      ...(def.external === true ? {} : { generate: (ctx: GenerateContext) => runCommandRule(ctx, command, def.output, specDir) }),
+      ...(shell === undefined ? {} : { generate: (ctx: GenerateContext) => runCommandRule(ctx, shell), command: shell }),
     });
     // Inputs are filled in below, once every rule exists (inputs may be declared later in the file).
     entries.push({ def, rule: { ...base, inputs }, inputs });

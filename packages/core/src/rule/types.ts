@@ -111,9 +111,23 @@ export interface Rule {
   readonly cooldown: CooldownParams;
   readonly pool: PoolSpec | undefined;
   readonly generate: (ctx: GenerateContext) => Promise<void>;
+  /**
+   * Set when the rule is one shell command (JSON rules): the engine may then run it in a reused
+   * helper shell, sent ahead to start the moment a slot frees, instead of calling `generate`.
+   */
+  readonly command?: ShellCommand;
 }
 
 /** What `defineRule` accepts: everything but the name, filename and generate has a default. */
+/** What a command rule runs; `generate` runs the same command (`runCommandRule`). */
+export interface ShellCommand {
+  readonly text: string;
+  /** The environment a command sees besides the engine's (LLAMA_RULE, LLAMA_OUTPUT, …). */
+  vars(event: EventRef): Record<string, string>;
+  /** How errors name it: `rule R (file) of event E`. */
+  where(event: EventRef): string;
+}
+
 export interface RuleDefinition {
   readonly name: string;
   readonly filename: string;
@@ -128,4 +142,5 @@ export interface RuleDefinition {
   readonly cooldown?: Partial<CooldownParams>;
   readonly pool?: PoolSpec;
   readonly generate?: (ctx: GenerateContext) => Promise<void>;
+  readonly command?: ShellCommand;
 }

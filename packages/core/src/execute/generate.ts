@@ -18,7 +18,6 @@ import {
   rmSync,
   statSync,
   unlinkSync,
-  type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { GenerationError, describeError } from '../errors.js';
@@ -26,6 +25,7 @@ import { TMP_DIRNAME, riderPaths } from '../event/paths.js';
 import {
   parseCooldown,
   parseIntent,
+  parseMetadataRider,
   serializeCooldown,
   serializeIntent,
   type MetadataRider,
@@ -154,30 +154,13 @@ function moveInto(from: string, to: string): boolean {
   }
 }
 
-/**
- * One event's view of the pass's scratch files: work directories and intents in its `.tmp.d/`,
- * and the hashes of the outputs this pass checked in, for the generations that read them next.
- */
+/** One event's view of the pass's scratch files: work directories and intents in its `.tmp.d/`. */
 export class EventScratch {
   readonly #root: string;
   readonly #pool: ScratchPool;
-  readonly #checkedIn = new Map<string, CheckedIn>();
   constructor(eventDir: string, pool: ScratchPool) {
     this.#root = join(eventDir, TMP_DIRNAME);
     this.#pool = pool;
-  }
-  /** Remember an output this pass renamed into place: its stat just after, and its hashes. */
-  rememberCheckIn(filename: string, stat: Stats, hash: ContentHash, sha: string): void {
-    this.#checkedIn.set(filename, { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, hash, sha });
-  }
-  /**
-   * The hashes of `filename` when `stat` shows the very file this pass checked in, not written
-   * since: same inode, size and mtime. The ctime is no use here: the snapshots' links change it.
-   */
-  checkedIn(filename: string, stat: Stats): CheckedIn | undefined {
-    const known = this.#checkedIn.get(filename);
-    if (known === undefined) return undefined;
-    return known.ino === stat.ino && known.size === stat.size && known.mtimeMs === stat.mtimeMs ? known : undefined;
   }
   takeWorkDir(): string {
     return this.#pool.takeWorkDir(this.#root);
@@ -249,15 +232,6 @@ export class EventScratch {
   }
 }
 
-/** An output checked in by this pass: its inode, size and mtime then, and its two hashes. */
-interface CheckedIn {
-  readonly ino: number;
-  readonly size: number;
-  readonly mtimeMs: number;
-  readonly hash: ContentHash;
-  readonly sha: string;
-}
-
 /** Enough of a file's stat to tell it from any file that replaced it. */
 interface FileIdentity {
   readonly ino: number;
@@ -287,6 +261,8 @@ export type GenerationOutcome =
   | { readonly status: 'stopped' };
 
 function unlinkQuiet(path: string): void {
+  // Usually absent (a cold build): asking first is cheaper than the exception of an ENOENT.
+  if (!existsSync(path)) return;
   try {
     unlinkSync(path);
   } catch (error) {
@@ -409,7 +385,7 @@ export async function generateRule(
           const target = join(dir, input.filename);
           let hashes: { hash: ContentHash; sha: string };
           try {
-            hashes = snapshotAndHash(source, target, input.filename, scratch);
+            hashes = snapshotAndHash(source, target, settings.cache);
           } catch (error) {
             throw new GenerationError(`input ${input.filename} cannot be read`, { cause: error });
           }
@@ -517,8 +493,10 @@ export async function generateRule(
       unlinkQuiet(paths.metadata);
       renameSync(produced, finalPath);
       stage = 'renamed';
-      writeFileAtomicSync(paths.metadata, `${JSON.stringify(rider, null, 4)}\n`, { durable: false });
+      const riderText = `${JSON.stringify(rider, null, 4)}\n`;
+      const riderFile = writeFileAtomicSync(paths.metadata, riderText, { durable: false });
       stage = 'recorded';
+      settings.cache.vouch(paths.metadata, riderFile, { parsed: parseMetadataRider(riderText) });
       unlinkQuiet(paths.cooldown);
       if (settings.versioning) {
         try {
@@ -533,7 +511,7 @@ export async function generateRule(
     // The rename changed the output's ctime: its stat key for the caches is the one after.
     const checkedIn = fstatSync(producedFd as number);
     settings.cache.record(finalPath, checkedIn, hash);
-    scratch.rememberCheckIn(rule.filename, checkedIn, hash, sha);
+    settings.cache.vouch(finalPath, checkedIn, { hash, sha });
     const changed = hash !== previousHash;
     emit({
       type: 'step-succeeded',
@@ -758,14 +736,12 @@ function openProduced(path: string, filename: string): { fd: number; bytes: Buff
 /**
  * Snapshot an input (`snapshotInput`) and hash what the rule will read: the snapshot, not the
  * path (which may be replaced meanwhile). An output this pass checked in is not read again when
- * the snapshot is still that file, unwritten (`EventScratch.checkedIn`): its hashes are known.
- * Were it rewritten in place with its size and mtime restored, the next pass would still see it:
- * the hash cache also keys on the ctime, and the rider's input hash would then differ.
+ * the snapshot is still that file (`HashCache.vouched`): its hashes are known.
  */
-function snapshotAndHash(source: string, target: string, filename: string, scratch: EventScratch): { hash: ContentHash; sha: string } {
+function snapshotAndHash(source: string, target: string, cache: HashCache): { hash: ContentHash; sha: string } {
   snapshotInput(source, target);
-  const known = scratch.checkedIn(filename, statSync(target));
-  if (known !== undefined) return known;
+  const known = cache.vouched(source, statSync(target));
+  if (known?.hash !== undefined && known.sha !== undefined) return { hash: known.hash, sha: known.sha };
   const bytes = readFileSync(target);
   return { hash: xxh64(bytes), sha: sha256(bytes) };
 }

@@ -133,11 +133,14 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
             settling.delete(timer);
             if (stopping()) return;
             try {
+              // Reads only what this pass did not write itself (see HashCache.vouch).
               const planTime = now();
               const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: true, now: planTime });
               noteClean(clean, cleanKey, snapshot, planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime }), planTime);
             } catch {
               // not recorded: the next pass plans the event
+            } finally {
+              options.cache.forgetVouched(event.eventDir);
             }
           }, RACY_MARGIN_MS + 10);
           settling.add(timer);
@@ -213,6 +216,7 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
     } finally {
       pool.close();
       for (const timer of settling) clearTimeout(timer);
+      options.cache.forgetVouched();
     }
   }
   const summary: PassSummary = { events: options.events.length, ...counts, durationMs: now() - started };

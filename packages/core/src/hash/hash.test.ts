@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,5 +90,43 @@ describe('stat-keyed hash cache', () => {
     second.save();
     expect(readdirSync(index)).toEqual([shardName(dirs[1] as string)]);
     expect(statSync(shard2).mtimeMs).toBe(before);
+  });
+});
+
+describe('vouching for files this process wrote', () => {
+  it('answers for a vouched file whose ctime changed (a hard link to it), without reading it, until forgotten', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llama-vouch-'));
+    const file = join(dir, 'out.dat');
+    writeFileSync(file, 'real bytes\n');
+    const cache = new HashCache();
+    const made = statSync(file);
+    cache.vouch(file, made, { hash: xxh64(Buffer.from('what we wrote\n')), sha: 'abc', parsed: { kind: 'ok' } });
+    linkSync(file, join(dir, 'snapshot'));
+    const now = statSync(file);
+    expect(now.ctimeMs).toBeGreaterThanOrEqual(made.ctimeMs);
+    // The vouched facts are answered, not the bytes on disk: proof that nothing was read.
+    expect(cache.hash(file, now)).toBe(xxh64(Buffer.from('what we wrote\n')));
+    expect(cache.vouched(file, now)?.sha).toBe('abc');
+    expect(cache.parsed(file, now, () => ({ kind: 'read' }))).toEqual({ kind: 'ok' });
+    cache.forgetVouched(dir);
+    expect(cache.hash(file, now)).toBe(xxh64(Buffer.from('real bytes\n')));
+  });
+
+  it('does not answer once the file was rewritten (another size or mtime) or replaced (another inode)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llama-vouch-'));
+    const file = join(dir, 'out.dat');
+    writeFileSync(file, 'v1\n');
+    const cache = new HashCache();
+    cache.vouch(file, statSync(file), { hash: xxh64(Buffer.from('v1\n')), sha: 'x' });
+    writeFileSync(file, 'v22\n'); // in place: size and mtime change
+    expect(cache.vouched(file, statSync(file))).toBeUndefined();
+    expect(cache.hash(file, statSync(file))).toBe(xxh64(Buffer.from('v22\n')));
+    const other = join(dir, 'other');
+    writeFileSync(other, 'v22\n');
+    const same = statSync(file);
+    utimesSync(other, same.atime, same.mtime);
+    cache.vouch(file, same, { hash: xxh64(Buffer.from('v22\n')) });
+    renameSync(other, file); // same size and mtime, another inode
+    expect(cache.vouched(file, statSync(file))).toBeUndefined();
   });
 });

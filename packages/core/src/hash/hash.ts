@@ -48,6 +48,24 @@ function identity(stat: Stats, at: number): Identity {
   return { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, at };
 }
 
+/** Enough of a stat to tell a file from one that replaced it, or from its own rewrite. */
+export interface FileKey {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/** A file this process wrote, and what it holds (see `HashCache.vouch`). */
+export interface Vouched extends FileKey {
+  readonly hash?: ContentHash;
+  readonly sha?: string;
+  readonly parsed?: unknown;
+}
+
+function sameFile(a: FileKey, b: FileKey): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
 /** Same file, same bytes, and not racily clean. */
 function unchanged(e: Identity, stat: Stats): boolean {
   return (
@@ -148,6 +166,7 @@ function readShard(file: string, dir: string): Shard {
 export class HashCache {
   readonly #root: string | undefined;
   readonly #shards = new Map<string, Shard>();
+  readonly #vouched = new Map<string, Map<string, Vouched>>();
   hits = 0;
   misses = 0;
 
@@ -173,6 +192,11 @@ export class HashCache {
       this.hits++;
       return entry.hash;
     }
+    const vouched = this.#vouched.get(dir)?.get(name);
+    if (vouched?.hash !== undefined && sameFile(vouched, stat)) {
+      this.hits++;
+      return vouched.hash;
+    }
     this.misses++;
     const hash = xxh64(readFileSync(path));
     this.record(path, stat, hash);
@@ -187,6 +211,11 @@ export class HashCache {
     if (entry !== undefined && unchanged(entry, stat)) {
       this.hits++;
       return entry.value as T;
+    }
+    const vouched = this.#vouched.get(dir)?.get(name);
+    if (vouched !== undefined && 'parsed' in vouched && sameFile(vouched, stat)) {
+      this.hits++;
+      return vouched.parsed as T;
     }
     this.misses++;
     const at = Date.now();
@@ -212,6 +241,34 @@ export class HashCache {
       previous.mtimeMs === stat.mtimeMs &&
       previous.ctimeMs === stat.ctimeMs;
     if (!same) shard.dirty = true;
+  }
+
+  /**
+   * Vouch for a file this process has just written and renamed into place: until `forgetVouched`,
+   * a file with the same inode, size and mtime is taken to hold these bytes (hash, sha256) or this
+   * parsed value, without the racy rule and the ctime, which the engine's own hard links to it
+   * (input snapshots) keep changing. Never persisted: the next pass checks the file in full.
+   * What it misses is an edit in place during the pass that keeps the size and restores the
+   * mtime; the next plan that reads the file sees it.
+   */
+  vouch(path: string, stat: FileKey, facts: { readonly hash?: ContentHash; readonly sha?: string; readonly parsed?: unknown }): void {
+    const [dir, name] = splitPath(path);
+    let files = this.#vouched.get(dir);
+    if (files === undefined) this.#vouched.set(dir, (files = new Map()));
+    files.set(name, { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ...facts });
+  }
+
+  /** What was vouched for the file at `path` whose stat is `stat`, if it is still that file. */
+  vouched(path: string, stat: FileKey): Vouched | undefined {
+    const [dir, name] = splitPath(path);
+    const vouched = this.#vouched.get(dir)?.get(name);
+    return vouched !== undefined && sameFile(vouched, stat) ? vouched : undefined;
+  }
+
+  /** Drop what was vouched for the files of `dir` (default: of every directory). */
+  forgetVouched(dir?: string): void {
+    if (dir === undefined) this.#vouched.clear();
+    else this.#vouched.delete(dir);
   }
 
   forget(path: string): void {

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -39,16 +39,20 @@ export function writeAllSync(fd: number, content: string | Uint8Array): void {
  * Write a file so that readers see either the old or the new content, never a torn one: write a
  * temp file in the event's `.tmp.d/`, fsync it, rename it into place.
  */
-export function writeFileAtomicSync(path: string, content: string | Uint8Array, options: { durable?: boolean } = {}): void {
+export function writeFileAtomicSync(path: string, content: string | Uint8Array, options: { durable?: boolean } = {}): { ino: number; size: number; mtimeMs: number } {
   const { path: tmp, fd } = openInTmpDir(join(dirname(path), TMP_DIRNAME), tmpName(basename(path)));
   try {
+    let written: { ino: number; size: number; mtimeMs: number };
     try {
       writeAllSync(fd, content);
       if (options.durable !== false) fsyncSync(fd);
+      const stat = fstatSync(fd);
+      written = { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, path);
+    return written;
   } catch (error) {
     // e.g. ENOSPC: leave nothing half-written behind.
     rmSync(tmp, { force: true });

@@ -72,6 +72,11 @@ export interface CommandSettings {
   readonly runner: CommandRunner;
   /** Bounds the commands being prepared or waiting to start (`Scheduler.prepare`). */
   readonly prepare: <T>(task: () => Promise<T>) => Promise<T>;
+  /**
+   * How long a prepared command may wait to start: the longest deadline of the command it may
+   * wait behind (ms). Its intent is written to last that much longer.
+   */
+  readonly maxWaitMs: number;
 }
 
 /**
@@ -356,12 +361,12 @@ export async function generateRule(
   };
   try {
     /** Claim the output and snapshot the inputs: what every generation does before its work. */
-    const prepare = async (): Promise<GenerationOutcome | Prepared> => {
+    const prepare = async (waitMs = 0): Promise<GenerationOutcome | Prepared> => {
       if (settings.stopping?.() === true) return { status: 'stopped' } satisfies GenerationOutcome;
       started = now();
       let claim: Claim;
       try {
-        claim = await claimOutput(event, rule, previousHash, settings, scratch, me);
+        claim = await claimOutput(event, rule, previousHash, settings, scratch, me, waitMs);
       } catch (error) {
         // Could not even claim the file (a full disk, an unwritable event directory): a failure of
         // this rule, reported with its cause; nothing was written.
@@ -593,7 +598,7 @@ interface Made {
 async function runCommand(
   command: ShellCommand,
   commands: CommandSettings,
-  prepare: () => Promise<GenerationOutcome | Prepared>,
+  prepare: (waitMs: number) => Promise<GenerationOutcome | Prepared>,
   begin: () => void,
   collect: (prepared: Prepared, provisional: undefined) => Made,
   signal: AbortSignal,
@@ -605,9 +610,10 @@ async function runCommand(
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     const prepared = await commands.prepare(async () => {
-      const ready = await prepare();
+      const ready = await prepare(commands.maxWaitMs);
       if (ready.status !== 'prepared') return ready;
       try {
+        if (signal.aborted) throw signal.reason;
         run = commands.runner.submit(ready.workDir, command.vars(event), command.text);
         await Promise.race([run.started, rejectOnAbort(signal)]);
       } catch (error) {
@@ -654,6 +660,7 @@ async function claimOutput(
   settings: GenerationSettings,
   scratch: EventScratch,
   me: { readonly pid: number; readonly host: string },
+  waitMs: number,
 ): Promise<Claim> {
   const { now } = settings;
   const paths = riderPaths(event.eventDir, rule.filename);
@@ -671,7 +678,8 @@ async function claimOutput(
     const stat = statSync(finalPath, { throwIfNoEntry: false });
     const currentHash = stat?.isFile() === true ? settings.cache.hash(finalPath, stat) : undefined;
     if (currentHash !== previousHash) return { held: false, superseded: { hash: currentHash } };
-    const intent = scratch.writeIntent(paths.intent, serializeIntent({ expiresAt: now() + rule.timeoutSeconds * 1000, ...me }));
+    // The intent outlives the job's deadline, counted from its start, which may come `waitMs` later.
+    const intent = scratch.writeIntent(paths.intent, serializeIntent({ expiresAt: now() + waitMs + rule.timeoutSeconds * 1000, ...me }));
     return { held: false, intent };
   });
 }

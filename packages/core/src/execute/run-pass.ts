@@ -101,7 +101,11 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
     versioning: options.versioning ?? true,
     durable: options.durable ?? true,
     engineVersion: options.engineVersion ?? '0.0.0',
-    commands: { runner: options.scheduler.commands(options.env ?? process.env), prepare: (task) => options.scheduler.prepare(task) },
+    commands: {
+      runner: options.scheduler.commands(options.env ?? process.env),
+      prepare: (task) => options.scheduler.prepare(task),
+      maxWaitMs: 1000 * Math.max(0, ...[...options.pipeline.rules.values()].map((rule) => rule.timeoutSeconds)),
+    },
   };
   const plans: EventPlan[] = [];
   const work: Promise<void>[] = [];

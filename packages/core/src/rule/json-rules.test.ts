@@ -193,6 +193,25 @@ cat raw.dat >> out.txt; echo "$LLAMA_EVENT_ID" >> out.txt; exit 0`;
     expect(alive()).toBe(false);
   });
 
+  it("writes a command's intent to outlive the longest wait behind another command plus its own deadline", async () => {
+    const run = tempRun();
+    const pipeline = load({
+      name: 'intent',
+      rules: [
+        { name: 'raw', output: 'raw.dat', external: true },
+        { name: 'long', output: 'long.dat', inputs: ['raw'], timeout: 50, command: 'true > long.dat' },
+        { name: 'peek', output: 'peek.json', inputs: ['raw'], timeout: 5, command: 'cat "$LLAMA_EVENT_DIR/.$LLAMA_OUTPUT.intent.json" > "$LLAMA_OUTPUT"' },
+      ],
+    });
+    const event = makeEvent(run, 'E1', { 'raw.dat': 'x\n' });
+    const before = Date.now();
+    await pass(pipeline, [event], { scheduler: new Scheduler(1) });
+    const intent = JSON.parse(readFileSync(join(event.eventDir, 'peek.json'), 'utf8')) as { expiry: number };
+    const expiresInMs = intent.expiry * 1000 - before;
+    expect(expiresInMs).toBeGreaterThan(54_000);
+    expect(expiresInMs).toBeLessThan(60_000);
+  });
+
   it('runs a command that waited behind a timed-out one as if nothing happened, with one job slot', async () => {
     const run = tempRun();
     const pipeline = load({

@@ -84,11 +84,13 @@ export class ShellHelper {
       if (end.index > 0) job?.stderr.push(this.#stderrBuffer.slice(0, end.index));
       this.#stderrBuffer = this.#stderrBuffer.slice(end.index + end[0].length);
       if (job !== undefined && Number(end[1]) === job.id) {
-        this.#running = this.#queued;
+        // The helper goes on with the job waiting behind this one, if any, by itself.
+        const next = this.#queued;
+        this.#running = next;
         this.#queued = undefined;
-        if (this.#running === undefined) this.#idle();
+        if (next === undefined) this.#idle();
         job.ended(Number(end[2]));
-        this.#running?.started();
+        next?.started();
       }
     }
     // Pass on what cannot be the start of a marker; keep a possible partial one.

@@ -22,7 +22,9 @@ const KILL_GRACE_MS = 1000;
  * whose command is running, to start the moment that one ends: its slot passes on without a
  * round trip through this process (on the project's 2-core VM, the time between one command
  * of a slot and the next was ~0.3 ms of a ~3.6 ms job, and the cores sat idle for much of it).
- * Nothing is sent ahead while another job waits for a slot, so other rules are not starved.
+ * Nothing is sent ahead while another job (of a rule that is not a command) waits for a slot;
+ * such jobs also go first when a slot frees, so in a pipeline that mixes both kinds, commands
+ * wait while the others queue (the CLI's `--rules` pipelines are commands only).
  */
 export class CommandRunner {
   readonly #slots: Slots;

@@ -23,9 +23,10 @@ import type { EventRef, GenerateContext, Rule, ShellCommand } from './types.js';
  * snapshot under its own filename and the output must be written under its filename.
  * The command text is part of the rule's version, so editing a command rebuilds its outputs.
  * Commands see LLAMA_RULE, LLAMA_OUTPUT, LLAMA_EVENT_ID, LLAMA_EVENT_DIR, LLAMA_SPEC_DIR (the
- * spec file's directory) and LLAMA_PID besides the engine's environment. They run under a
- * reused helper shell (cheaper than a Node spawn per job); LLAMA_SHELL_HELPER=off spawns each
- * command directly instead.
+ * spec file's directory) and LLAMA_PID besides the engine's environment. They are evaluated in
+ * a subshell of a reused helper shell (`ShellHelper`, cheaper than a spawn per job; the engine
+ * hands commands to helpers ahead, see `CommandRunner`); LLAMA_SHELL_HELPER=off spawns
+ * `sh -c COMMAND` for each instead.
  */
 export interface JsonRuleSpec {
   readonly name: string;

@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { CommandRunner } from './command-runner.js';
@@ -112,3 +114,29 @@ describe('CommandRunner', () => {
   });
 });
 
+
+describe('CommandRunner when the engine is killed', () => {
+  it('runs no command that was waiting in a helper once the engine is gone (kill -9)', async () => {
+    const root = dir();
+    const dist = join(fileURLToPath(import.meta.url), '..', '..', '..', 'dist');
+    const script = `
+      import { CommandRunner } from ${JSON.stringify(join(dist, 'execute', 'command-runner.js'))};
+      import { Slots } from ${JSON.stringify(join(dist, 'execute', 'scheduler.js'))};
+      import { mkdtempSync } from 'node:fs';
+      const root = ${JSON.stringify(root)};
+      const runner = new CommandRunner(new Slots(1), process.env);
+      const a = runner.submit(mkdtempSync(root + '/a-'), {}, 'sleep 0.5; echo > ../a-ended');
+      runner.submit(mkdtempSync(root + '/b-'), {}, 'echo > ../b-ran');
+      await a.started;
+      process.stdout.write('ready\\n');
+      setInterval(() => undefined, 1000);
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolvePromise) => child.stdout.on('data', () => resolvePromise()));
+    child.kill('SIGKILL');
+    for (let i = 0; i < 40 && !existsSync(join(root, 'a-ended')); i++) await sleep(50);
+    await sleep(200);
+    expect(existsSync(join(root, 'a-ended'))).toBe(true); // the running command is not interrupted
+    expect(existsSync(join(root, 'b-ran'))).toBe(false);
+  });
+});

@@ -16,8 +16,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * that leave no trap to run (`exec`, a trap of their own, a signal); the first line with the
  * job's number settles it, later ones are ignored.
  *
- * One more job may wait in the helper's input behind the running one (`queue`): the helper starts
- * it the moment the running one ends, without waiting for us to notice and send it.
+ * One more job may wait in the helper's input behind the running one (`send`): the helper starts
+ * it the moment the running one ends, without waiting for us to notice and send it. A helper
+ * outlives a killed engine (its process group is its own), but not by a job: writing the end
+ * line of its running job into the closed pipe kills it (SIGPIPE) before it reads the next.
  */
 export class ShellHelper {
   readonly #child: ChildProcess;

@@ -113,8 +113,17 @@ export class ScratchPool {
     return dir;
   }
 
-  /** Empty a work directory and keep it for the next generation. */
-  giveWorkDir(dir: string): void {
+  /**
+   * Empty a work directory and keep it for the next generation; or remove it, when the work that
+   * used it may still be running (aborted, being killed): a late write must not land in the work
+   * directory of another generation.
+   */
+  giveWorkDir(dir: string, reusable = true): void {
+    if (!reusable) {
+      rmSync(dir, { recursive: true, force: true });
+      this.#allDirs.delete(dir);
+      return;
+    }
     try {
       for (const name of readdirSync(dir)) removeEntry(join(dir, name));
       this.#freeDirs.push(dir);
@@ -170,8 +179,8 @@ export class EventScratch {
   takeWorkDir(): string {
     return this.#pool.takeWorkDir(this.#root);
   }
-  giveWorkDir(dir: string): void {
-    this.#pool.giveWorkDir(dir);
+  giveWorkDir(dir: string, reusable = true): void {
+    this.#pool.giveWorkDir(dir, reusable);
   }
   /**
    * Put `content` at `path` so that readers see all of it or nothing, in a spare file when there
@@ -354,9 +363,11 @@ export async function generateRule(
   let unfollow = (): void => undefined;
   /** How far check-in got: after `renamed` and before `recorded` the intent must stay as a marker. */
   let stage: 'claiming' | 'generating' | 'checking-in' | 'renamed' | 'recorded' = 'claiming';
+  /** The rule's work (its command, or its `generate`) may still be running in `workDir`. */
+  const work = { inFlight: false };
   const releaseWorkDir = (): void => {
     if (workDir === undefined) return;
-    scratch.giveWorkDir(workDir);
+    scratch.giveWorkDir(workDir, !work.inFlight);
     workDir = undefined;
   };
   try {
@@ -425,7 +436,7 @@ export async function generateRule(
     const commands = settings.commands;
     const made: GenerationOutcome | Made =
       commands !== undefined && rule.command !== undefined && rule.pool === undefined && helperCanRun(rule.command, event, event.eventDir, settings.env)
-        ? await runCommand(rule.command, commands, prepare, begin, collect, abort.signal, event, releaseWorkDir)
+        ? await runCommand(rule.command, commands, prepare, begin, collect, abort.signal, event, releaseWorkDir, work)
         : await slot(async () => {
             const prepared = await prepare();
             if (prepared.status !== 'prepared') return prepared;
@@ -448,7 +459,13 @@ export async function generateRule(
                   provisional = { reason: why, retryAfterSeconds };
                 },
               };
-              await Promise.race([rule.generate(ctx), rejectOnAbort(signal)]);
+              work.inFlight = true;
+              const generating = rule.generate(ctx);
+              const settled = (): void => {
+                work.inFlight = false;
+              };
+              generating.then(settled, settled);
+              await Promise.race([generating, rejectOnAbort(signal)]);
               return collect(prepared, provisional);
             } catch (error) {
               releaseWorkDir();
@@ -604,6 +621,7 @@ async function runCommand(
   signal: AbortSignal,
   event: EventRef,
   releaseWorkDir: () => void,
+  work: { inFlight: boolean },
 ): Promise<GenerationOutcome | Made> {
   let run: CommandRun | undefined;
   const onAbort = (): void => run?.abort(signal.reason);
@@ -615,6 +633,12 @@ async function runCommand(
       try {
         if (signal.aborted) throw signal.reason;
         run = commands.runner.submit(ready.workDir, command.vars(event), command.text);
+        // From now on the command may start at any moment, until its end is reported.
+        work.inFlight = true;
+        const settled = (): void => {
+          work.inFlight = false;
+        };
+        run.done.then(settled, settled);
         await Promise.race([run.started, rejectOnAbort(signal)]);
       } catch (error) {
         releaseWorkDir();

@@ -224,6 +224,36 @@ describe('a pass over temp event directories', () => {
     expect(existsSync(join(event.eventDir, '.slow.txt.cooldown.json'))).toBe(true);
   });
 
+  it('never recycles the work directory of a generation that ignored its deadline and writes on', async () => {
+    const src = externalRule('Src', 'raw.dat');
+    // Independent rules run in name order, one at a time: ASlow times out but writes a file into
+    // its work directory later; BNext starts after, in a work directory from the pass's pool.
+    const slow = defineRule({
+      name: 'ASlow',
+      filename: 'slow.txt',
+      inputs: [src],
+      timeoutSeconds: 0.1,
+      generate: async (ctx) => {
+        await sleep(300); // ignores ctx.signal
+        writeFileSync(join(ctx.workDir, 'late.txt'), 'late\n');
+      },
+    });
+    const next = defineRule({
+      name: 'BNext',
+      filename: 'next.txt',
+      inputs: [src],
+      generate: async (ctx) => {
+        await sleep(400);
+        writeFileSync(ctx.outputPath, readdirSync(ctx.workDir).sort().join('\n'));
+      },
+    });
+    const run = tempRun();
+    const event = makeEvent(run, 'S1', { 'raw.dat': 'x\n' });
+    const result = await pass(definePipeline('L', [src, slow, next]), [event], { scheduler: new Scheduler(1) });
+    expect(result.ran).toEqual(['BNext']);
+    expect(readFileSync(join(event.eventDir, 'next.txt'), 'utf8')).toBe('raw.dat');
+  });
+
   it('never runs more generations at once than the concurrency limit', async () => {
     let running = 0;
     let peak = 0;

@@ -212,6 +212,29 @@ cat raw.dat >> out.txt; echo "$LLAMA_EVENT_ID" >> out.txt; exit 0`;
     expect(expiresInMs).toBeLessThan(60_000);
   });
 
+  it("never hands the work directory of a timed-out command that is still running to another job", async () => {
+    const run = tempRun();
+    // Independent rules run in name order: a_slow, then b_wait (prepared while a_slow runs, in a
+    // work directory of its own), then c_next (prepared once a_slow was aborted: its work
+    // directory comes from the pass's pool). A timed-out command's process group is killed as
+    // soon as its helper shell dies, so nothing of it writes on (see run-pass.test.ts for rules
+    // whose code ignores the deadline).
+    const pipeline = load({
+      name: 'late',
+      rules: [
+        { name: 'raw', output: 'raw.dat', external: true },
+        // ignores SIGTERM, so it runs on for the kill grace (1 s) after its deadline
+        { name: 'a_slow', output: 'slow.dat', inputs: ['raw'], timeout: 0.2, command: "trap '' TERM; sleep 0.5; echo late > late.txt; sleep 5" },
+        { name: 'b_wait', output: 'wait.dat', inputs: ['raw'], command: 'sleep 0.6; : > wait.dat' },
+        { name: 'c_next', output: 'next.dat', inputs: ['raw'], command: 'ls > next.dat' },
+      ],
+    });
+    const event = makeEvent(run, 'E1', { 'raw.dat': 'x\n' });
+    const result = await pass(pipeline, [event], { scheduler: new Scheduler(1) });
+    expect(result.ran).toEqual(['b_wait', 'c_next']);
+    expect(readFileSync(join(event.eventDir, 'next.dat'), 'utf8')).toBe('next.dat\nraw.dat\n'); // no late.txt
+  });
+
   it('runs a command that waited behind a timed-out one as if nothing happened, with one job slot', async () => {
     const run = tempRun();
     const pipeline = load({

@@ -97,6 +97,21 @@ describe('CommandRunner', () => {
     runner.close();
   });
 
+  it('aborting a command sent behind a running one ends its helper, and it is not sent again', async () => {
+    const root = dir();
+    const runner = new CommandRunner(new Slots(1), env);
+    const a = runner.submit(mkdtempSync(join(root, 'a-')), {}, 'sleep 30');
+    const b = runner.submit(mkdtempSync(join(root, 'b-')), {}, logged('b', 'true'));
+    await a.started;
+    b.abort(new Error('shutting down'));
+    await expect(b.started).rejects.toThrow('shutting down');
+    await expect(b.done).rejects.toThrow('shutting down');
+    await expect(a.done).rejects.toThrow(/helper/); // a shutdown aborts them all anyway
+    await sleep(200);
+    expect(existsSync(join(root, 'log.txt'))).toBe(false);
+    runner.close();
+  });
+
   it('withdraws a command that has not been sent: it never runs', async () => {
     const root = dir();
     const slots = new Slots(1);

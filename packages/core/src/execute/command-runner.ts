@@ -13,7 +13,11 @@ export interface CommandRun {
   abort(reason: unknown): void;
 }
 
-/** After SIGTERM on abort, the process group gets this long before SIGKILL. */
+/**
+ * An aborted command's helper gets SIGTERM, which ends the helper at once; its process group is
+ * then killed (`HelperPool.drop`: SIGKILL) with everything the command started. This SIGKILL after
+ * a grace is the backstop for a helper that does not die of SIGTERM.
+ */
 const KILL_GRACE_MS = 1000;
 
 /**
@@ -56,7 +60,7 @@ export class CommandRunner {
     // A withdrawn command's promises may never be awaited.
     started.catch(() => undefined);
     done.catch(() => undefined);
-    const pending: Pending = { helper: undefined, state: 'waiting', killTimer: undefined, job: undefined as unknown as HelperJob };
+    const pending: Pending = { helper: undefined, state: 'waiting', killTimer: undefined, withdrawn: undefined, job: undefined as unknown as HelperJob };
     const job: HelperJob = {
       workDir,
       vars,
@@ -83,8 +87,13 @@ export class CommandRunner {
         rejectDone(error);
       },
       orphaned: () => {
-        // Its helper died before it started (the command before it was killed): send it again.
         pending.helper = undefined;
+        if (pending.withdrawn !== undefined) {
+          pending.state = 'ended';
+          rejectDone(pending.withdrawn.reason);
+          return;
+        }
+        // Its helper died before it started (the command before it was killed): send it again.
         pending.state = 'waiting';
         this.#waiting.unshift(pending);
         this.#sendWaiting();
@@ -104,7 +113,10 @@ export class CommandRunner {
       // Sent: a command cannot be taken back from the helper's input, so the helper goes, and
       // with it a command that waited behind this one (sent again elsewhere, see `orphaned`).
       const helper = pending.helper;
-      if (pending.state === 'sent') rejectStarted(reason);
+      if (pending.state === 'sent') {
+        pending.withdrawn = { reason };
+        rejectStarted(reason);
+      }
       helper.kill('SIGTERM');
       pending.killTimer = setTimeout(() => helper.kill('SIGKILL'), KILL_GRACE_MS);
       pending.killTimer.unref();
@@ -147,5 +159,7 @@ interface Pending {
   /** waiting: not sent; sent: in a helper's input, behind a running command; running; ended. */
   state: 'waiting' | 'sent' | 'running' | 'ended';
   killTimer: NodeJS.Timeout | undefined;
+  /** Aborted while sent: it must not be sent again when its helper dies. */
+  withdrawn: { reason: unknown } | undefined;
   job: HelperJob;
 }

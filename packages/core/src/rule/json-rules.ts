@@ -84,10 +84,14 @@ export function shellCommand(ruleName: string, outputFilename: string, text: str
   };
 }
 
-/** Can this command run in a helper shell? Not with LLAMA_SHELL_HELPER=off, nor with NUL bytes (a shell script cannot carry them). */
-export function helperCanRun(command: ShellCommand, event: EventRef, workDir: string, env: Readonly<Record<string, string | undefined>>): boolean {
+/**
+ * Can this command run in a helper shell? Not with LLAMA_SHELL_HELPER=off, nor with NUL bytes (a
+ * shell script cannot carry them) in the command, its variables or `dir`, the directory it runs
+ * in (or the event directory that will hold it).
+ */
+export function helperCanRun(command: ShellCommand, event: EventRef, dir: string, env: Readonly<Record<string, string | undefined>>): boolean {
   if (env['LLAMA_SHELL_HELPER'] === 'off') return false;
-  return ![command.text, workDir, ...Object.values(command.vars(event))].some((f) => f.includes('\u0000'));
+  return ![command.text, dir, ...Object.values(command.vars(event))].some((f) => f.includes('\u0000'));
 }
 
 /** A command's exit code as a failure, quoting the end of its stderr. */

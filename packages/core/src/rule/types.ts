@@ -118,7 +118,6 @@ export interface Rule {
   readonly command?: ShellCommand;
 }
 
-/** What `defineRule` accepts: everything but the name, filename and generate has a default. */
 /** What a command rule runs; `generate` runs the same command (`runCommandRule`). */
 export interface ShellCommand {
   readonly text: string;
@@ -128,6 +127,7 @@ export interface ShellCommand {
   where(event: EventRef): string;
 }
 
+/** What `defineRule` accepts: everything but the name, filename and generate has a default. */
 export interface RuleDefinition {
   readonly name: string;
   readonly filename: string;

@@ -76,7 +76,7 @@ describe('CommandRunner', () => {
     const other = slots.take(); // e.g. a TypeScript rule's job
     const b = runner.submit(mkdtempSync(join(root, 'b-')), {}, logged('b', 'true'));
     await a.done;
-    await other.taken; // the slot went to the waiting job, not to b
+    await other; // the slot went to the waiting job, not to b
     await sleep(100);
     expect(existsSync(join(root, 'log.txt')) && readFileSync(join(root, 'log.txt'), 'utf8').includes('b start')).toBe(false);
     slots.give();

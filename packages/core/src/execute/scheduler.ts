@@ -25,22 +25,12 @@ export class Slots {
     return true;
   }
 
-  /** Resolves when a slot is taken; `cancel` withdraws a waiter (false when it already got one). */
-  take(): { taken: Promise<void>; cancel: () => boolean } {
-    if (this.tryTake()) return { taken: Promise.resolve(), cancel: () => false };
-    let resolveTaken!: () => void;
-    const taken = new Promise<void>((resolvePromise) => {
-      resolveTaken = resolvePromise;
+  /** Resolves when a slot is taken (at once when one is free and nobody waits). */
+  take(): Promise<void> {
+    if (this.tryTake()) return Promise.resolve();
+    return new Promise<void>((resolvePromise) => {
+      this.#waiters.push(resolvePromise);
     });
-    const waiter = (): void => resolveTaken();
-    this.#waiters.push(waiter);
-    const cancel = (): boolean => {
-      const at = this.#waiters.indexOf(waiter);
-      if (at < 0) return false;
-      this.#waiters.splice(at, 1);
-      return true;
-    };
-    return { taken, cancel };
   }
 
   give(): void {
@@ -114,7 +104,7 @@ export class Scheduler {
   }
 
   async #withSlot<T>(task: () => Promise<T>): Promise<T> {
-    await this.slots.take().taken;
+    await this.slots.take();
     try {
       return await task();
     } finally {

@@ -14,13 +14,6 @@ export interface CommandRun {
 }
 
 /**
- * An aborted command's helper gets SIGTERM, which ends the helper at once; its process group is
- * then killed (`HelperPool.drop`: SIGKILL) with everything the command started. This SIGKILL after
- * a grace is the backstop for a helper that does not die of SIGTERM.
- */
-const KILL_GRACE_MS = 1000;
-
-/**
  * Runs the commands of command rules in reused helper shells (`ShellHelper`), each under one of
  * the scheduler's global slots. A command prepared while every slot is busy is sent to a helper
  * whose command is running, to start the moment that one ends: its slot passes on without a
@@ -60,7 +53,7 @@ export class CommandRunner {
     // A withdrawn command's promises may never be awaited.
     started.catch(() => undefined);
     done.catch(() => undefined);
-    const pending: Pending = { helper: undefined, state: 'waiting', killTimer: undefined, withdrawn: undefined, job: undefined as unknown as HelperJob };
+    const pending: Pending = { helper: undefined, state: 'waiting', withdrawn: undefined, job: undefined as unknown as HelperJob };
     const job: HelperJob = {
       workDir,
       vars,
@@ -74,14 +67,12 @@ export class CommandRunner {
       },
       ended: (code) => {
         pending.state = 'ended';
-        if (pending.killTimer !== undefined) clearTimeout(pending.killTimer);
         // The slot passes to the command that waited behind this one, if any.
         if (pending.helper?.idle === true) this.#slots.give();
         resolveDone(code);
       },
       failed: (error) => {
         pending.state = 'ended';
-        if (pending.killTimer !== undefined) clearTimeout(pending.killTimer);
         if (pending.helper !== undefined) this.#pool.drop(pending.helper);
         this.#slots.give();
         rejectDone(error);
@@ -117,9 +108,7 @@ export class CommandRunner {
         pending.withdrawn = { reason };
         rejectStarted(reason);
       }
-      helper.kill('SIGTERM');
-      pending.killTimer = setTimeout(() => helper.kill('SIGKILL'), KILL_GRACE_MS);
-      pending.killTimer.unref();
+      helper.terminate();
     };
     if (!this.#send(pending)) this.#waiting.push(pending);
     return { started, done, stderr, abort };
@@ -158,7 +147,6 @@ interface Pending {
   helper: ShellHelper | undefined;
   /** waiting: not sent; sent: in a helper's input, behind a running command; running; ended. */
   state: 'waiting' | 'sent' | 'running' | 'ended';
-  killTimer: NodeJS.Timeout | undefined;
   /** Aborted while sent: it must not be sent again when its helper dies. */
   withdrawn: { reason: unknown } | undefined;
   job: HelperJob;

@@ -37,7 +37,7 @@ import type { RunReason } from '../plan/types.js';
 import { commandExitError, helperCanRun } from '../rule/json-rules.js';
 import type { EventRef, Flags, GenerateContext, Rule, RuleLogger, ShellCommand } from '../rule/types.js';
 import type { CommandRun, CommandRunner } from './command-runner.js';
-import { hostName, openInTmpDir, processAlive, tmpName, writeAllSync, writeFileAtomicSync } from '../util/fs.js';
+import { fileKey, hostName, openInTmpDir, processAlive, sameFile, tmpName, writeAllSync, writeFileAtomicSync, type FileKey } from '../util/fs.js';
 import type { Emit } from './events.js';
 import { commitAll } from './git.js';
 import { releaseLockHolders, withEventLock } from './lock.js';
@@ -189,7 +189,7 @@ export class EventScratch {
    * trailing whitespace), never truncated: on ext4 a file truncated to zero and written again is
    * flushed to disk when closed (auto_da_alloc), ~0.1 ms each.
    */
-  writeIntent(path: string, content: string): FileIdentity {
+  writeIntent(path: string, content: string): FileKey {
     const spare = this.#pool.takeSpare();
     if (spare !== undefined) {
       let fd: number | undefined;
@@ -205,17 +205,16 @@ export class EventScratch {
       }
     }
     const { path: tmp, fd } = openInTmpDir(this.#root, tmpName('intent'), 'wx');
-    return this.#place(fd, tmp, path, content, true) as FileIdentity;
+    return this.#place(fd, tmp, path, content, true) as FileKey;
   }
   /** Write, close and rename into place; undefined (file kept) when the rename crosses file systems. */
-  #place(fd: number, tmp: string, path: string, text: string, removeOnError: boolean): FileIdentity | undefined {
+  #place(fd: number, tmp: string, path: string, text: string, removeOnError: boolean): FileKey | undefined {
     const bytes = Buffer.from(text);
     try {
-      let identity: FileIdentity;
+      let identity: FileKey;
       try {
         writeAllSync(fd, bytes);
-        const stat = fstatSync(fd);
-        identity = { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
+        identity = fileKey(fstatSync(fd));
       } finally {
         closeSync(fd);
       }
@@ -244,13 +243,6 @@ export class EventScratch {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
-}
-
-/** Enough of a file's stat to tell it from any file that replaced it. */
-interface FileIdentity {
-  readonly ino: number;
-  readonly size: number;
-  readonly mtimeMs: number;
 }
 
 /** Remove one entry of a work directory: usually a file (an input's link), rarely a tree. */
@@ -430,13 +422,14 @@ export async function generateRule(
       const produced = join(prepared.workDir, rule.filename);
       const { fd, bytes } = openProduced(produced, rule.filename);
       producedFd = fd;
-      return { status: 'made', produced, bytes, inputHashes: prepared.inputHashes, inputSha: prepared.inputSha, provisional, intent: prepared.intent };
+      return { status: 'made', prepared, produced, bytes, provisional };
     };
 
     const commands = settings.commands;
+    const vars = rule.command?.vars(event);
     const made: GenerationOutcome | Made =
-      commands !== undefined && rule.command !== undefined && rule.pool === undefined && helperCanRun(rule.command, event, event.eventDir, settings.env)
-        ? await runCommand(rule.command, commands, prepare, begin, collect, abort.signal, event, releaseWorkDir, work)
+      commands !== undefined && rule.command !== undefined && vars !== undefined && rule.pool === undefined && helperCanRun(rule.command, vars, event.eventDir, settings.env)
+        ? await runCommand(rule.command, vars, commands, prepare, begin, collect, abort.signal, event, releaseWorkDir, work)
         : await slot(async () => {
             const prepared = await prepare();
             if (prepared.status !== 'prepared') return prepared;
@@ -473,7 +466,8 @@ export async function generateRule(
             }
           });
     if (made.status !== 'made') return made;
-    const { produced, bytes, inputHashes, inputSha, provisional, intent: ourIntent } = made;
+    const { produced, bytes, provisional } = made;
+    const { inputHashes, inputSha, intent: ourIntent } = made.prepared;
     const hash = xxh64(bytes);
     const sha = sha256(bytes);
     const finished = now();
@@ -508,7 +502,7 @@ export async function generateRule(
       stage = 'checking-in';
       // Still our intent file (not removed, nor replaced by a process that judged it stale)?
       const intent = statSync(paths.intent, { throwIfNoEntry: false });
-      if (intent?.ino !== ourIntent.ino || intent.size !== ourIntent.size || intent.mtimeMs !== ourIntent.mtimeMs) {
+      if (intent === undefined || !sameFile(intent, ourIntent)) {
         throw new GenerationError('the intent file was removed or taken over while generating; result discarded');
       }
       // Drop the old rider first: no rider may ever describe bytes that are not on disk.
@@ -593,18 +587,16 @@ interface Prepared {
   readonly inputs: Record<string, string>;
   readonly inputHashes: Record<string, ContentHash>;
   readonly inputSha: Record<string, string>;
-  readonly intent: FileIdentity;
+  readonly intent: FileKey;
 }
 
 /** The rule's work done: its output read, still open (`producedFd`). */
 interface Made {
   readonly status: 'made';
+  readonly prepared: Prepared;
   readonly produced: string;
   readonly bytes: Buffer;
-  readonly inputHashes: Record<string, ContentHash>;
-  readonly inputSha: Record<string, string>;
   readonly provisional: Provisional | undefined;
-  readonly intent: FileIdentity;
 }
 
 /**
@@ -614,6 +606,7 @@ interface Made {
  */
 async function runCommand(
   command: ShellCommand,
+  vars: Record<string, string>,
   commands: CommandSettings,
   prepare: (waitMs: number) => Promise<GenerationOutcome | Prepared>,
   begin: () => void,
@@ -632,7 +625,7 @@ async function runCommand(
       if (ready.status !== 'prepared') return ready;
       try {
         if (signal.aborted) throw signal.reason;
-        run = commands.runner.submit(ready.workDir, command.vars(event), command.text);
+        run = commands.runner.submit(ready.workDir, vars, command.text);
         // From now on the command may start at any moment, until its end is reported.
         work.inFlight = true;
         const settled = (): void => {
@@ -671,7 +664,7 @@ async function runCommand(
 type Claim =
   | { held: true; until: number; pid: number | undefined }
   | { held: false; superseded: { hash: ContentHash | undefined } }
-  | { held: false; superseded?: undefined; intent: FileIdentity };
+  | { held: false; superseded?: undefined; intent: FileKey };
 
 /**
  * Under the event lock: give way to a live intent of another run; notice that another process

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync, renameSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import xxhash from 'xxhash-wasm';
+import { fileKey, sameFile, type FileKey } from '../util/fs.js';
 
 /** Hex xxh64 of some bytes (seed 0). */
 export type ContentHash = string & { readonly __brand: 'xxh64' };
@@ -48,22 +49,11 @@ function identity(stat: Stats, at: number): Identity {
   return { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, at };
 }
 
-/** Enough of a stat to tell a file from one that replaced it, or from its own rewrite. */
-export interface FileKey {
-  readonly ino: number;
-  readonly size: number;
-  readonly mtimeMs: number;
-}
-
 /** A file this process wrote, and what it holds (see `HashCache.vouch`). */
 export interface Vouched extends FileKey {
   readonly hash?: ContentHash;
   readonly sha?: string;
   readonly parsed?: unknown;
-}
-
-function sameFile(a: FileKey, b: FileKey): boolean {
-  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 /** Same file, same bytes, and not racily clean. */
@@ -192,8 +182,8 @@ export class HashCache {
       this.hits++;
       return entry.hash;
     }
-    const vouched = this.#vouched.get(dir)?.get(name);
-    if (vouched?.hash !== undefined && sameFile(vouched, stat)) {
+    const vouched = this.#vouchedFor(dir, name, stat);
+    if (vouched?.hash !== undefined) {
       this.hits++;
       return vouched.hash;
     }
@@ -212,8 +202,8 @@ export class HashCache {
       this.hits++;
       return entry.value as T;
     }
-    const vouched = this.#vouched.get(dir)?.get(name);
-    if (vouched !== undefined && 'parsed' in vouched && sameFile(vouched, stat)) {
+    const vouched = this.#vouchedFor(dir, name, stat);
+    if (vouched !== undefined && 'parsed' in vouched) {
       this.hits++;
       return vouched.parsed as T;
     }
@@ -255,12 +245,16 @@ export class HashCache {
     const [dir, name] = splitPath(path);
     let files = this.#vouched.get(dir);
     if (files === undefined) this.#vouched.set(dir, (files = new Map()));
-    files.set(name, { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ...facts });
+    files.set(name, { ...fileKey(stat), ...facts });
   }
 
   /** What was vouched for the file at `path` whose stat is `stat`, if it is still that file. */
   vouched(path: string, stat: FileKey): Vouched | undefined {
     const [dir, name] = splitPath(path);
+    return this.#vouchedFor(dir, name, stat);
+  }
+
+  #vouchedFor(dir: string, name: string, stat: FileKey): Vouched | undefined {
     const vouched = this.#vouched.get(dir)?.get(name);
     return vouched !== undefined && sameFile(vouched, stat) ? vouched : undefined;
   }

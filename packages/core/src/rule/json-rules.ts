@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { GenerationError, err, ok, type Diagnostic, type Result } from '../errors.js';
-import { commandFailure, HelperPool, killGroup, Tail } from '../util/shell-helper.js';
+import { commandFailure, HelperPool, Tail, terminateGroup } from '../util/shell-helper.js';
 import { defineRule } from './define.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
-import type { EventRef, GenerateContext, Rule, ShellCommand } from './types.js';
+import type { GenerateContext, Rule, ShellCommand } from './types.js';
 
 /**
  * A pipeline declared as JSON, so that simple command rules need no TypeScript:
@@ -55,8 +55,6 @@ export interface LoadRuleSpecOptions {
 
 const TOP_KEYS = new Set(['name', 'description', 'rules']);
 const RULE_KEYS = new Set(['name', 'output', 'inputs', 'command', 'version', 'timeout', 'external', 'description']);
-/** After SIGTERM on abort, the process group gets this long before SIGKILL. */
-const KILL_GRACE_MS = 1000;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -89,9 +87,9 @@ export function shellCommand(ruleName: string, outputFilename: string, text: str
  * shell script cannot carry them) in the command, its variables or `dir`, the directory it runs
  * in (or the event directory that will hold it).
  */
-export function helperCanRun(command: ShellCommand, event: EventRef, dir: string, env: Readonly<Record<string, string | undefined>>): boolean {
+export function helperCanRun(command: ShellCommand, vars: Readonly<Record<string, string>>, dir: string, env: Readonly<Record<string, string | undefined>>): boolean {
   if (env['LLAMA_SHELL_HELPER'] === 'off') return false;
-  return ![command.text, dir, ...Object.values(command.vars(event))].some((f) => f.includes('\u0000'));
+  return ![command.text, dir, ...Object.values(vars)].some((f) => f.includes('\u0000'));
 }
 
 /** A command's exit code as a failure, quoting the end of its stderr. */
@@ -104,21 +102,18 @@ function failure(where: string, code: number | null, signal: string | null, tail
 }
 
 /** `sh -c command` spawned by Node itself (used when no shell helper can take the job). */
-function spawnDirect(ctx: GenerateContext, command: ShellCommand, where: string): Promise<void> {
+function spawnDirect(ctx: GenerateContext, command: ShellCommand, vars: Record<string, string>, where: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(ctx.env)) if (value !== undefined) env[key] = value;
-    Object.assign(env, command.vars(ctx.event));
+    Object.assign(env, vars);
     // A process group of its own, so an abort kills the shell and everything it started.
     const child = spawn('sh', ['-c', command.text], { cwd: ctx.workDir, env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     const stderr = new Tail();
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
-      if (child.pid === undefined) return;
-      killGroup(child.pid, 'SIGTERM');
-      killTimer = setTimeout(() => killGroup(child.pid as number, 'SIGKILL'), KILL_GRACE_MS);
-      killTimer.unref();
+      if (child.pid !== undefined) killTimer = terminateGroup(child.pid);
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     child.on('error', (error) => {
@@ -139,7 +134,7 @@ function spawnDirect(ctx: GenerateContext, command: ShellCommand, where: string)
 const helperPools = new WeakMap<object, HelperPool>();
 
 /** Run the command in an idle helper shell (see `ShellHelper`), one job at a time per helper. */
-async function runInHelper(ctx: GenerateContext, command: ShellCommand, where: string): Promise<void> {
+async function runInHelper(ctx: GenerateContext, command: ShellCommand, vars: Record<string, string>, where: string): Promise<void> {
   let pool = helperPools.get(ctx.env);
   if (pool === undefined) {
     pool = new HelperPool(ctx.env);
@@ -147,18 +142,13 @@ async function runInHelper(ctx: GenerateContext, command: ShellCommand, where: s
   }
   const helper = pool.idle();
   const stderr = new Tail();
-  let killTimer: NodeJS.Timeout | undefined;
-  const onAbort = (): void => {
-    helper.kill('SIGTERM');
-    killTimer = setTimeout(() => helper.kill('SIGKILL'), KILL_GRACE_MS);
-    killTimer.unref();
-  };
+  const onAbort = (): void => helper.terminate();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const code = await new Promise<number>((resolvePromise, reject) => {
       helper.send({
         workDir: ctx.workDir,
-        vars: command.vars(ctx.event),
+        vars,
         command: command.text,
         stderr,
         started: () => undefined,
@@ -174,7 +164,6 @@ async function runInHelper(ctx: GenerateContext, command: ShellCommand, where: s
     throw new GenerationError(`${where}: ${(error as Error).message}`, { cause: error });
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
-    if (killTimer !== undefined) clearTimeout(killTimer);
     if (helper.dead || ctx.signal.aborted) pool.drop(helper);
   }
 }
@@ -183,8 +172,9 @@ async function runInHelper(ctx: GenerateContext, command: ShellCommand, where: s
 export async function runCommandRule(ctx: GenerateContext, command: ShellCommand): Promise<void> {
   if (ctx.signal.aborted) throw ctx.signal.reason;
   const where = command.where(ctx.event);
-  if (!helperCanRun(command, ctx.event, ctx.workDir, ctx.env)) return spawnDirect(ctx, command, where);
-  return runInHelper(ctx, command, where);
+  const vars = command.vars(ctx.event);
+  if (!helperCanRun(command, vars, ctx.workDir, ctx.env)) return spawnDirect(ctx, command, vars, where);
+  return runInHelper(ctx, command, vars, where);
 }
 
 /** Check the shape of one rule entry; returns the problems found (all of them). */

@@ -39,15 +39,29 @@ export function writeAllSync(fd: number, content: string | Uint8Array): void {
  * Write a file so that readers see either the old or the new content, never a torn one: write a
  * temp file in the event's `.tmp.d/`, fsync it, rename it into place.
  */
-export function writeFileAtomicSync(path: string, content: string | Uint8Array, options: { durable?: boolean } = {}): { ino: number; size: number; mtimeMs: number } {
+/** Enough of a stat to tell a file from one that replaced it, or from its own rewrite. */
+export interface FileKey {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export function fileKey(stat: FileKey): FileKey {
+  return { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+export function sameFile(a: FileKey, b: FileKey): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+export function writeFileAtomicSync(path: string, content: string | Uint8Array, options: { durable?: boolean } = {}): FileKey {
   const { path: tmp, fd } = openInTmpDir(join(dirname(path), TMP_DIRNAME), tmpName(basename(path)));
   try {
-    let written: { ino: number; size: number; mtimeMs: number };
+    let written: FileKey;
     try {
       writeAllSync(fd, content);
       if (options.durable !== false) fsyncSync(fd);
-      const stat = fstatSync(fd);
-      written = { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
+      written = fileKey(fstatSync(fd));
     } finally {
       closeSync(fd);
     }

@@ -27,6 +27,8 @@ export class ShellHelper {
   #queued: HelperJob | undefined;
   #jobs = 0;
   #stderrBuffer = '';
+  /** The SIGKILL after `terminate`, until the running job ends or the helper dies. */
+  #backstop: NodeJS.Timeout | undefined;
   dead = false;
 
   constructor(env: Record<string, string>) {
@@ -86,6 +88,7 @@ export class ShellHelper {
       if (end.index > 0) job?.stderr.push(this.#stderrBuffer.slice(0, end.index));
       this.#stderrBuffer = this.#stderrBuffer.slice(end.index + end[0].length);
       if (job !== undefined && Number(end[1]) === job.id) {
+        clearTimeout(this.#backstop);
         // The helper goes on with the job waiting behind this one, if any, by itself.
         const next = this.#queued;
         this.#running = next;
@@ -118,6 +121,7 @@ export class ShellHelper {
   #die(error: Error): void {
     if (this.dead) return;
     this.dead = true;
+    clearTimeout(this.#backstop);
     const running = this.#running;
     const queued = this.#queued;
     this.#running = undefined;
@@ -129,6 +133,16 @@ export class ShellHelper {
   /** Signal the helper's process group (the helper, its subshell and the command's processes). */
   kill(signal: NodeJS.Signals): void {
     if (this.#child.pid !== undefined) killGroup(this.#child.pid, signal);
+  }
+
+  /**
+   * Abort the running job: SIGTERM to the group, which ends the helper at once (its death is then
+   * reported, and `HelperPool.drop` kills what is left); SIGKILL after a grace as a backstop.
+   */
+  terminate(): void {
+    if (this.#child.pid === undefined || this.dead) return;
+    clearTimeout(this.#backstop);
+    this.#backstop = terminateGroup(this.#child.pid);
   }
 
   /** Let the helper finish and be reaped (so its jobs' CPU time is accounted to us). */
@@ -178,6 +192,17 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // the group has already exited
   }
+}
+
+/** After SIGTERM on abort, a process group gets this long before SIGKILL. */
+export const KILL_GRACE_MS = 1000;
+
+/** SIGTERM to a process group now, SIGKILL after `KILL_GRACE_MS`: clear the returned timer once the group is gone. */
+export function terminateGroup(pid: number): NodeJS.Timeout {
+  killGroup(pid, 'SIGTERM');
+  const backstop = setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
+  backstop.unref();
+  return backstop;
 }
 
 /**

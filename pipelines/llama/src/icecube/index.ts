@@ -6,5 +6,6 @@ export type { RawNeutrino } from './archive.js';
 export { queryI3Live, DEFAULT_I3LIVE_URL } from './i3live.js';
 export { neutrinoSource, ENV_SOURCE, ENV_ARCHIVE_URL, ENV_I3LIVE_URL } from './source.js';
 export { buildNeutrinoList, WINDOW_SECONDS, MAX_DELAY_SECONDS } from './list.js';
-export { icecubeToEquatorial, equatorialToIcecube, gmstRadians, angularDistanceDeg } from './coords.js';
+export { icecubeToEquatorial, equatorialToIcecube, angularDistanceDeg } from './coords.js';
+export { zenithAzimuthToIcrs, icrsToZenithAzimuth } from '../coords/index.js';
 export { formatNeutrinoTxt, formatNeutrinoTex } from './tables.js';

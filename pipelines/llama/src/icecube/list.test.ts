@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { gpsToMjd } from '../time/gps.js';
+import { gpsToMjd, mjdToGps } from '../time/gps.js';
 import type { RawNeutrino } from './archive.js';
-import { equatorialToIcecube, icecubeToEquatorial } from './coords.js';
+import { readFileSync } from 'node:fs';
+import { icrsToZenithAzimuth, zenithAzimuthToIcrs } from '../coords/index.js';
+import { angularDistanceDeg } from './coords.js';
 import { buildNeutrinoList, MAX_DELAY_SECONDS, queryRange, WINDOW_SECONDS } from './list.js';
 import { MIN_SIGMA_DEG } from './types.js';
 
@@ -17,7 +19,7 @@ describe('IceCubeNeutrinoList building', () => {
     const { list } = buildNeutrinoList(raw, opts(GW + 5000), 'archival');
     expect(list.triggers.map((n) => Math.round((n.mjd - gpsToMjd(GW)) * 86400))).toEqual([-500, 0, 400]);
     const n = list.triggers[0]!;
-    const local = equatorialToIcecube(150, 10, n.mjd);
+    const local = icrsToZenithAzimuth(n.mjd, 150, 10);
     expect(n.zenith).toBeCloseTo(local.zenith, 10);
     expect(n.azimuth).toBeCloseTo(local.azimuth, 10);
     expect(n.type).toBe('archival');
@@ -25,8 +27,25 @@ describe('IceCubeNeutrinoList building', () => {
   it('derives RA/Dec from zenith/azimuth when only those are given', () => {
     const mjd = gpsToMjd(GW);
     const { list } = buildNeutrinoList([{ mjd, zenith: 100, azimuth: 33, sigma: 1, energy: 1e3 }, at(700)], opts(GW + 5000), 'observation');
-    const eq = icecubeToEquatorial(100, 33, mjd);
+    const eq = zenithAzimuthToIcrs(mjd, 100, 33);
     expect(list.triggers[0]).toMatchObject({ ra: eq.ra, dec: eq.dec, type: 'observation' });
+  });
+  it('gives zenith/azimuth and RA/Dec as astropy does (3.5.1), to 1″, in both directions', () => {
+    // Independent reference: test-fixtures/coords/astropy.json (astropy 5.2.1, 3.5.1's transform).
+    const fixture = JSON.parse(readFileSync(new URL('../../test-fixtures/coords/astropy.json', import.meta.url), 'utf8')) as {
+      zenithAzimuthToIcrs: { mjd: number; zenith: number; azimuth: number; ra: number; dec: number }[];
+      icrsToZenithAzimuth: { mjd: number; ra: number; dec: number; zenith: number; azimuth: number }[];
+    };
+    for (const p of fixture.icrsToZenithAzimuth.slice(10, 20)) {
+      const gw = mjdToGps(p.mjd);
+      const n = buildNeutrinoList([{ mjd: p.mjd, ra: p.ra, dec: p.dec, sigma: 1, energy: 1e3 }], { ...opts(gw + 5000), gwGps: gw }, 'observation').list.triggers[0]!;
+      expect(angularDistanceDeg(n.azimuth, 90 - n.zenith, p.azimuth, 90 - p.zenith) * 3600).toBeLessThan(1);
+    }
+    for (const p of fixture.zenithAzimuthToIcrs.slice(10, 20)) {
+      const gw = mjdToGps(p.mjd);
+      const n = buildNeutrinoList([{ mjd: p.mjd, zenith: p.zenith, azimuth: p.azimuth, sigma: 1, energy: 1e3 }], { ...opts(gw + 5000), gwGps: gw }, 'observation').list.triggers[0]!;
+      expect(angularDistanceDeg(n.ra, n.dec, p.ra, p.dec) * 3600).toBeLessThan(1);
+    }
   });
   it('floors sigma at 0.2°', () => {
     const { list } = buildNeutrinoList([at(0, { sigma: 0.05 }), at(900)], opts(GW + 5000), 'archival');
@@ -62,8 +81,9 @@ describe('IceCubeNeutrinoList building', () => {
       expect(b.type).toBe('blinded');
       expect(b.zenith).toBe(o.zenith);
       expect(b.azimuth).not.toBeCloseTo(o.azimuth, 3);
-      expect(b.dec).toBeCloseTo(o.dec, 1);
-      const eq = icecubeToEquatorial(b.zenith, b.azimuth, b.mjd);
+      // Zenith is kept; Dec moves only by the tilt of the pole of date against ICRS (≈ 0.13° in 2019).
+      expect(Math.abs(b.dec - o.dec)).toBeLessThan(0.2);
+      const eq = zenithAzimuthToIcrs(b.mjd, b.zenith, b.azimuth);
       expect(b.ra).toBeCloseTo(eq.ra, 10);
       expect(b.ra).not.toBeCloseTo(o.ra, 2);
     });

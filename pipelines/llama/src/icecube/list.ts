@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GenerationError } from '@llama/core';
 import { gpsToMjd, mjdToGps } from '../time/gps.js';
 import type { RawNeutrino } from './archive.js';
-import { equatorialToIcecube, icecubeToEquatorial } from './coords.js';
+import { icrsToZenithAzimuth, zenithAzimuthToIcrs } from '../coords/index.js';
 import { MIN_SIGMA_DEG, type Neutrino, type NeutrinoList } from './types.js';
 
 /** ±500 s around the GW time (3.5.1; GCN circulars). */
@@ -42,9 +42,12 @@ function scrambleUnit(parts: readonly string[]): number {
 
 /**
  * Fill in the derived fields of one neutrino: the σ floor, zenith/azimuth from RA/Dec (or the
- * reverse), the type, and blinding. Blinding (3.5.1) replaces the azimuth by a uniform random
- * value and sets `type: "blinded"`; we then recompute RA/Dec from the scrambled local direction so
- * the record stays self-consistent (RA is effectively scrambled, Dec is kept).
+ * reverse) with 3.5.1's transform (../coords: precession, nutation, aberration; the MJD read as
+ * UT1), the type, and blinding. When a source gives both pairs they are kept as given. Blinding
+ * (3.5.1) replaces the azimuth by a uniform random value and sets `type: "blinded"`; RA/Dec are
+ * then recomputed from the scrambled local direction, as 3.5.1 recomputes them from zenith/azimuth
+ * (RA is scrambled; Dec moves by at most the angle between the true pole of date, which is the
+ * site's vertical to 0.006°, and the ICRS pole: ≈ 0.15° in 2026).
  */
 export function completeNeutrino(raw: RawNeutrino, options: { blinded: boolean; eventId: string; defaultType: Neutrino['type'] }): Neutrino {
   let zenith = raw.zenith;
@@ -53,14 +56,14 @@ export function completeNeutrino(raw: RawNeutrino, options: { blinded: boolean; 
   let dec = raw.dec;
   if (zenith === undefined || azimuth === undefined) {
     if (ra === undefined || dec === undefined) throw new GenerationError(`neutrino at MJD ${raw.mjd}: needs RA/Dec or zenith/azimuth`);
-    ({ zenith, azimuth } = equatorialToIcecube(ra, dec, raw.mjd));
+    ({ zenith, azimuth } = icrsToZenithAzimuth(raw.mjd, ra, dec));
   } else if (ra === undefined || dec === undefined) {
-    ({ ra, dec } = icecubeToEquatorial(zenith, azimuth, raw.mjd));
+    ({ ra, dec } = zenithAzimuthToIcrs(raw.mjd, zenith, azimuth));
   }
   let type = raw.type ?? options.defaultType;
   if (options.blinded) {
     azimuth = 360 * scrambleUnit([options.eventId, String(raw.mjd), raw.run ?? '', raw.event ?? '']);
-    ({ ra, dec } = icecubeToEquatorial(zenith, azimuth, raw.mjd));
+    ({ ra, dec } = zenithAzimuthToIcrs(raw.mjd, zenith, azimuth));
     type = 'blinded';
   }
   return {

@@ -10,6 +10,8 @@ export const IceCubeNeutrinoList = defineRule({
   filename: 'icecube_neutrino_list.json',
   inputs: [SkymapInfo],
   pool: { name: 'icecube', concurrency: 2 },
+  // 2: zenith/azimuth ↔ RA/Dec with 3.5.1's astropy transform (precession, nutation, aberration).
+  version: '2',
   description: 'IceCube neutrinos within ±500 s of the GW time: {"triggers": [...], "complete": bool}',
   // I3Live retries (3.5.1: 10 × 30 s) fit in this; the engine's cooldown retries beyond it.
   timeoutSeconds: 120,

@@ -217,6 +217,9 @@ def check(cs, results):
     assert lo['energy'] < lo['diagnostics']['background']['minenu']
     assert r['cwb']['neutrinos'][0]['odds_ratio'] > 0
     assert r['subthreshold']['combined']['odds_ratio'] > 0
+    for p in r['subthreshold']['combined']['diagnostics']['neutrinos']:
+        assert abs(p['I1'] / p['I1_closed_form'] - 1) < 1e-12, p
+        assert abs(p['I_wogw'] / p['I_wogw_closed_form'] - 1) < 1e-11, p
 
 
 def main():

@@ -148,6 +148,16 @@ def closed_form_cwb_I1(a):
     return (g(ENU_MIN) - g(ENU_MAX)) / (R0 * math.log(ENU_MAX / ENU_MIN))
 
 
+def closed_form_wogw(a):
+    """∫_0^{r0} d² ∫ Pois(1; expnu(E,d) a) PEnu dE dd in closed form (check of spec §6 fivewogw):
+    ∫_0^R d² e^{-b/d²} dd = R³/3 e^{-b/R²} - (2b/3)(R e^{-b/R²} - sqrt(π b) erfc(sqrt(b)/R))."""
+    def h(E):
+        b = 11 * a * 1e4 * E
+        g = R0 * math.exp(-b / R0 ** 2) - math.sqrt(math.pi * b) * math.erfc(math.sqrt(b) / R0)
+        return R0 ** 3 / 3 * math.exp(-b / R0 ** 2) - 2 * b / 3 * g
+    return (h(ENU_MIN) - h(ENU_MAX)) / math.log(ENU_MAX / ENU_MIN)
+
+
 # ---------------------------------------------------------------- sky maps (spec §1 row P_k)
 def read_skymap(path):
     """Returns (prob per NESTED pixel at the finest order, DISTMEAN). Flat maps: PROB as is, no
@@ -427,7 +437,8 @@ def subthreshold(sky, D, rho, pipeline, t_gw, neutrinos, bg, snrs, p_terr, radec
         Ghat = G / np.sum(G)
         wogw += float(np.sum(Iwogw / b['Pempnu'] * A * Ghat))             # sub.py:194-233, "Eq. 58"
         per.append(dict(ra=ra, dec=dec, t_gps=t, dt=t - t_gw, adjusted_energy=b['eps'], Pempnu=b['Pempnu'],
-                        I1=I1, I_wogw=Iwogw))
+                        I1=I1, I1_closed_form=closed_form_I1(a, D), I_wogw=Iwogw,
+                        I_wogw_closed_form=closed_form_wogw(a)))
     if cwb:
         gw_factor = 1.0                                                   # sub.py:119-128
     else:

@@ -36,9 +36,15 @@ describe('neutrino tables (3.5.1 formats)', () => {
     expect(formatNeutrinoTex({ ...list, complete: false }, GW, 'S1', [0.1, 0.2])).toContain(PARTIAL_RESULT_MARKER);
   });
   it('writes the LaTeX table with escaped GraceID', () => {
-    const tex = formatNeutrinoTex(list, GW, 'S190808_ae', [0.07, 0.5]);
+    const tex = formatNeutrinoTex(list, GW, 'S190808_ae', [0.07, null]);
     expect(tex).toContain('\\begin{table*}');
-    expect(tex).toContain('1 & -37.00 & 216.29 & -15.35 & 12.35 & 0.43 & 0.0700 \\\\');
+    // GeV and the summary PDF's p-value format (report-format.ts), not TeV and 4 decimals.
+    expect(tex).toContain('E [GeV]');
+    expect(tex).toContain('1 & -37.00 & 216.29 & -15.35 & 1.23e+4 & 0.43 & 0.07 \\\\');
+    expect(tex).toContain('2 & 144.76 & 186.17 & 29.37 & 800 & 1.08 & n/a \\\\');
+    const small = formatNeutrinoTex(list, GW, 'S1', [1.57e-5, 0]);
+    expect(small).toContain('& 1.57e-5 \\\\');
+    expect(small).toContain('& \\textless{} 1/trials (beyond every background trial) \\\\');
     expect(tex).toContain('S190808\\_ae');
     expect(formatNeutrinoTex({ triggers: [], complete: true }, GW, 'S1', [])).toContain('No IceCube neutrinos');
   });

@@ -1,13 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { GenerationError, type GenerateContext } from '@llama/core';
 import { eventGps, readSkymapInfo } from '../skymap-info.js';
+import { ENERGY_UNIT, formatEnergyGeV, formatNeutrinoPValue, texEscape } from '../report-format.js';
 import { mjdToGps } from '../time/gps.js';
 import { PARTIAL_RESULT_MARKER, readNeutrinoList, type NeutrinoList } from './types.js';
 
 /**
  * The 3.5.1 neutrino tables (llama/files/i3/txt.py, tex.py): a fixed-width ASCII table for GCN
  * Circulars (`dt[s] RA[deg] Dec[deg] E[TeV] Sigma[deg]`, 12 wide, a dashed rule, numbered rows),
- * the same with a `P Value` column (8 decimals), and a LaTeX table*.
+ * the same with a `P Value` column (8 decimals), and a LaTeX table* for the summary, whose
+ * energies (GeV) and p-values read exactly as in the summary PDF (report-format.ts).
  * While the neutrino list is incomplete, each table carries the 3.5.1 partial-result marker.
  */
 
@@ -18,6 +20,7 @@ interface Row {
   readonly ra: number;
   readonly dec: number;
   readonly energyTeV: number;
+  readonly energyGeV: number;
   readonly sigma: number;
 }
 
@@ -27,6 +30,7 @@ function rows(list: NeutrinoList, gwGps: number): Row[] {
     ra: n.ra,
     dec: n.dec,
     energyTeV: n.energy / 1000,
+    energyGeV: n.energy,
     sigma: n.sigma,
   }));
 }
@@ -49,14 +53,11 @@ export function formatNeutrinoTxt(list: NeutrinoList, gwGps: number, pValues?: r
   return `${lines.join('\n')}\n`;
 }
 
-function texEscape(s: string): string {
-  return s.replace(/[\\{}_^#&$%~]/g, (c) => (c === '\\' ? '\\textbackslash{}' : c === '~' ? '\\textasciitilde{}' : c === '^' ? '\\textasciicircum{}' : `\\${c}`));
-}
-
 export function formatNeutrinoTex(list: NeutrinoList, gwGps: number, graceid: string, pValues: readonly (number | null)[], model?: string): string {
   const body = rows(list, gwGps).map((r, i) => {
     const p = pValues[i];
-    const cells = [String(i + 1), r.dt.toFixed(2), r.ra.toFixed(2), r.dec.toFixed(2), r.energyTeV.toFixed(2), r.sigma.toFixed(2), p === null || p === undefined ? 'n/a' : p.toFixed(4)];
+    // The same formats and unit as the summary PDF's neutrino table (report-format.ts).
+    const cells = [String(i + 1), r.dt.toFixed(2), r.ra.toFixed(2), r.dec.toFixed(2), formatEnergyGeV(r.energyGeV), r.sigma.toFixed(2), texEscape(formatNeutrinoPValue(p))];
     return `${cells.join(' & ')} \\\\`;
   });
   const partial = list.complete ? '' : ` \\textbf{${PARTIAL_RESULT_MARKER}.}`;
@@ -66,7 +67,7 @@ export function formatNeutrinoTex(list: NeutrinoList, gwGps: number, graceid: st
     '\\centering',
     '\\begin{tabular}{ccccccc}',
     '\\hline',
-    'No. & $t_\\nu - t_\\mathrm{GW}$ [s] & RA [deg] & Dec [deg] & E [TeV] & $\\sigma$ [deg] & P-Value \\\\',
+    `No. & $t_\\nu - t_\\mathrm{GW}$ [s] & RA [deg] & Dec [deg] & E [${ENERGY_UNIT}] & $\\sigma$ [deg] & P-Value \\\\`,
     '\\hline',
     ...(body.length === 0 ? ['\\multicolumn{7}{c}{No IceCube neutrinos within $\\pm 500$ s.} \\\\'] : body),
     '\\hline',

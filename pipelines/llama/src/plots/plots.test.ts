@@ -4,7 +4,10 @@ import { colormap } from './colormap.js';
 import { formatEventTime } from './generate.js';
 import { parseZtfTriggers } from './messengers.js';
 import { skyLookup } from './sky-lookup.js';
-import { formatTick, niceTicks, plotTitle, skyProjection } from './sky-plot.js';
+import type { Painter, PathSink, ShapeStyle } from './painter.js';
+import { drawSkyPlot, formatTick, niceTicks, plotTitle, prepareSkyPlot, skyProjection, ZOOM_LEGEND } from './sky-plot.js';
+import { GRID, INK, NEUTRINO, ZOOM, ZTF } from './style.js';
+import { formatRaHours, niceRaStepDeg } from './zoom.js';
 import { fisherRadius, syntheticSkymap } from './synthetic.js';
 
 describe('projection', () => {
@@ -70,5 +73,65 @@ describe('messenger inputs', () => {
     expect(parseZtfTriggers(JSON.stringify([{ gps: 1e9, ra: 1, dec: 2, objectId: 'ZTF25abc' }]), 'z.json')).toEqual([{ gps: 1e9, ra: 1, dec: 2, name: 'ZTF25abc' }]);
     expect(() => parseZtfTriggers(JSON.stringify([{ gps: 1e9, ra: 1 }]), 'z.json')).toThrow(/z\.json: entry 0: "dec" must be a number/);
     expect(() => parseZtfTriggers('{', 'z.json')).toThrow(GenerationError);
+  });
+});
+
+/** A painter that records what is drawn (styles and text), for layout tests without pixels. */
+function recordingPainter(width: number, height: number) {
+  const paths: ShapeStyle[] = [];
+  const texts: { text: string; x: number; y: number }[] = [];
+  const sink: PathSink = { beginPath: () => undefined, moveTo: () => undefined, lineTo: () => undefined, closePath: () => undefined, arc: () => undefined };
+  const painter: Painter = {
+    width,
+    height,
+    path: (build, style) => {
+      build(sink);
+      paths.push(style);
+    },
+    text: (text, x, y) => void texts.push({ text, x, y }),
+    textWidth: (text, size) => text.length * size * 0.5,
+    raster: () => undefined,
+  };
+  return { painter, paths, texts };
+}
+
+describe('zoom panel', () => {
+  const lookup = skyLookup(syntheticSkymap(6, [{ ra: 150, dec: 20, kappa: 300 }]));
+  const prepared = prepareSkyPlot({ graceid: 'S1', eventTime: undefined, lookup, areasDeg2: { fifty: 48, ninety: 159 }, neutrinos: [] });
+  const { painter, paths, texts } = recordingPainter(800, prepared.layout.height);
+  drawSkyPlot(painter, prepared);
+  const zoom = prepared.layout.zoom!;
+
+  it('outlines its region solid, in a colour of its own, and names it in the legend', () => {
+    expect(zoom).toBeDefined();
+    expect([INK, GRID, NEUTRINO, ZTF]).not.toContain(ZOOM);
+    const zoomPaths = paths.filter((style) => style.stroke === ZOOM);
+    // The outline on the all-sky map, its legend sample and the panel's frame.
+    expect(zoomPaths).toHaveLength(3);
+    for (const style of zoomPaths) expect(style.dash).toBeUndefined();
+    // The 50% contour stays the only dashed ink line: nothing else is drawn like it.
+    expect(paths.filter((style) => style.dash !== undefined && style.stroke !== GRID).every((style) => style.stroke === INK && style.dash?.[0] === 4)).toBe(true);
+    expect(texts.map((t) => t.text)).toContain(ZOOM_LEGEND);
+  });
+
+  it('labels RA in hours, as the all-sky map does', () => {
+    const below = texts.filter((t) => t.y > zoom.box.y1 && t.x >= zoom.box.x0 && t.x <= zoom.box.x1);
+    expect(below.length).toBeGreaterThanOrEqual(2);
+    for (const label of below) expect(label.text).toMatch(/^\d{1,2}h(\d{2}m)?$/);
+    expect(below.map((t) => t.text)).toContain('10h');
+    // Unsigned degrees would be RA; Dec labels carry a sign (or are 0°).
+    expect(texts.filter((t) => /^[1-9]\d*(\.\d+)?°$/.test(t.text))).toEqual([]);
+    expect(texts.find((t) => t.text.startsWith('Zoom on the 90% credible region'))?.text).toMatch(/centred at RA 10h0\dm, Dec \+20\.\d°$/);
+  });
+
+  it('formats RA in hours and minutes with steps of whole minutes', () => {
+    expect(formatRaHours(150)).toBe('10h');
+    expect(formatRaHours(145)).toBe('9h40m');
+    expect(formatRaHours(1)).toBe('0h04m');
+    expect(formatRaHours(359.999)).toBe('0h');
+    expect(formatRaHours(-15)).toBe('23h');
+    expect(niceRaStepDeg(4)).toBe(1);
+    expect(niceRaStepDeg(20)).toBe(5);
+    expect(niceRaStepDeg(200)).toBe(45);
   });
 });

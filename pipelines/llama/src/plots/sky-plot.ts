@@ -1,7 +1,7 @@
 import { geoCircle, geoGraticule, geoPath, type GeoProjection } from 'd3-geo';
 import { geoMollweide } from 'd3-geo-projection';
 import { colormap } from './colormap.js';
-import { COLOUR_LUT, GRID, INK, LUT_SIZE, NEUTRINO, ZTF } from './style.js';
+import { COLOUR_LUT, GRID, INK, LUT_SIZE, NEUTRINO, ZOOM, ZTF } from './style.js';
 import type { MultiLineString } from 'geojson';
 import { credibleContours } from './contours.js';
 import { drawZoom, zoomGeometry, type ZoomGeometry } from './zoom.js';
@@ -33,6 +33,9 @@ export const MAP_EXTENT: [[number, number], [number, number]] = [[40, 66], [760,
 export const CREDIBLE_LEVELS = [0.5, 0.9] as const;
 
 const PROB_PER_DEG2 = (Math.PI / 180) ** 2;
+/** The zoom region's outline on the all-sky map (and its legend entry). */
+export const ZOOM_OUTLINE = { stroke: ZOOM, lineWidth: 1.2 } as const;
+export const ZOOM_LEGEND = 'Region shown in the zoom panel';
 
 /**
  * Mollweide, equatorial, centred on RA 12h with RA increasing to the left (east left, as on the
@@ -235,12 +238,13 @@ export function drawSkyPlot(painter: Painter, prepared: PreparedSkyPlot): void {
 
   if (layout.zoom) {
     drawZoom(painter, model, layout.zoom);
-    // Where the zoom looks, on the all-sky map.
+    // Where the zoom looks, on the all-sky map: solid and in the panel frame's colour, so that it
+    // cannot be taken for the dashed 50% contour.
     const outline = geoCircle().center(layout.zoom.centre).radius(layout.zoom.radius).precision(2)();
-    painter.path((sink) => pathOn(sink)(outline), { stroke: '#555555', lineWidth: 0.8, dash: [1.5, 1.5] });
+    painter.path((sink) => pathOn(sink)(outline), ZOOM_OUTLINE);
   }
   drawColourBar(painter, maxDensity * PROB_PER_DEG2, layout.colourBar);
-  drawLegend(painter, model, layout.legend);
+  drawLegend(painter, model, layout.legend, layout.zoom !== undefined);
 }
 
 function drawColourBar(painter: Painter, maxPerDeg2: number, at: FigureLayout['colourBar']): void {
@@ -284,7 +288,7 @@ function drawColourBar(painter: Painter, maxPerDeg2: number, at: FigureLayout['c
   }
 }
 
-function drawLegend(painter: Painter, model: SkyPlotModel, at: FigureLayout['legend']): void {
+function drawLegend(painter: Painter, model: SkyPlotModel, at: FigureLayout['legend'], zoom: boolean): void {
   const entries: { draw: (x: number, y: number) => void; label: string }[] = [];
   const line = (dash?: readonly number[], width = 1.3) => (x: number, y: number) =>
     painter.path(
@@ -331,6 +335,19 @@ function drawLegend(painter: Painter, model: SkyPlotModel, at: FigureLayout['leg
           { stroke: ZTF, lineWidth: 1.3 },
         ),
       label: count === 0 ? 'ZTF candidates: none' : `ZTF candidate (${count})`,
+    });
+  }
+  if (zoom) {
+    entries.push({
+      draw: (x, y) =>
+        painter.path(
+          (sink) => {
+            sink.moveTo(x, y);
+            sink.lineTo(x + 22, y);
+          },
+          ZOOM_OUTLINE,
+        ),
+      label: ZOOM_LEGEND,
     });
   }
   const rowHeight = 17;

@@ -5,6 +5,8 @@ export const INK = '#1a1a1a';
 export const GRID = '#6b6b6b';
 export const NEUTRINO = '#00875a';
 export const ZTF = '#1f4fd1';
+/** The zoom panel's frame and its outline on the all-sky map: solid, unlike any contour or marker. */
+export const ZOOM = '#e07b00';
 
 /** The colour map sampled once, for per-pixel use. */
 export const LUT_SIZE = 1024;

@@ -6,7 +6,7 @@ import { drawNeutrinoMarker, drawZtfMarker } from './markers.js';
 import type { Painter, PathSink } from './painter.js';
 import type { SkyLookup } from './sky-lookup.js';
 import type { SkyPlotModel } from './sky-plot.js';
-import { COLOUR_LUT, GRID, INK, LUT_SIZE, NEUTRINO } from './style.js';
+import { COLOUR_LUT, GRID, INK, LUT_SIZE, NEUTRINO, ZOOM } from './style.js';
 
 /** A zoom panel on the 90% region: where it looks and where it is drawn. */
 export interface ZoomGeometry {
@@ -63,6 +63,23 @@ function formatDegrees(value: number, step: number): string {
   return `${text === '-0' ? '0' : text}°`;
 }
 
+/**
+ * RA steps of the zoom panel, in minutes of time: RA is labelled in hours as on the all-sky map.
+ * Returned in degrees (1 min = 0.25°).
+ */
+export function niceRaStepDeg(spanDeg: number): number {
+  for (const minutes of [1, 2, 4, 5, 10, 15, 20, 30, 60, 120, 180, 240]) if (spanDeg / (minutes / 4) <= 5) return minutes / 4;
+  return 90;
+}
+
+/** RA in hours and minutes of time, rounded to the minute: `10h`, `9h40m`, `0h04m`. */
+export function formatRaHours(raDeg: number): string {
+  const minutes = Math.round((((raDeg % 360) + 360) % 360) * 4) % (24 * 60);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `${h}h` : `${h}h${String(m).padStart(2, '0')}m`;
+}
+
 function unwrap(previous: number | undefined, value: number): number {
   if (previous === undefined) return value;
   let v = value;
@@ -108,7 +125,7 @@ export function drawZoom(painter: Painter, model: SkyPlotModel, zoom: ZoomGeomet
   const height = box.y1 - box.y0;
   const [cra, cdec] = zoom.centre;
   painter.text(
-    `Zoom on the 90% credible region, centred at RA ${cra.toFixed(1)}°, Dec ${cdec >= 0 ? '+' : '-'}${Math.abs(cdec).toFixed(1)}°`,
+    `Zoom on the 90% credible region, centred at RA ${formatRaHours(cra)}, Dec ${cdec >= 0 ? '+' : '-'}${Math.abs(cdec).toFixed(1)}°`,
     box.x0,
     box.y0 - 5,
     { size: 9.5, color: INK, bold: true },
@@ -139,7 +156,7 @@ export function drawZoom(painter: Painter, model: SkyPlotModel, zoom: ZoomGeomet
   // Graticule: about four lines across; RA steps widened towards the poles.
   const span = (2 * zoom.radius * width) / height;
   const decStep = niceStep(2 * zoom.radius);
-  const raStep = niceStep(span / Math.max(0.2, Math.cos((Math.min(80, Math.abs(cdec)) * Math.PI) / 180)));
+  const raStep = niceRaStepDeg(span / Math.max(0.2, Math.cos((Math.min(80, Math.abs(cdec)) * Math.PI) / 180)));
   // Only around the panel: a whole-sphere graticule at this precision costs a second.
   const reach = (zoom.radius * Math.hypot(width, height)) / height + decStep;
   const decMin = Math.max(-90, cdec - reach);
@@ -211,7 +228,7 @@ export function drawZoom(painter: Painter, model: SkyPlotModel, zoom: ZoomGeomet
     drawNeutrinoMarker(painter, point[0], point[1], String(index + 1));
   }
 
-  // Frame and edge labels (RA along the bottom, Dec along the left).
+  // Frame and edge labels (RA in hours along the bottom, as on the all-sky map; Dec along the left).
   painter.path(
     (sink) => {
       sink.moveTo(box.x0, box.y0);
@@ -220,12 +237,13 @@ export function drawZoom(painter: Painter, model: SkyPlotModel, zoom: ZoomGeomet
       sink.lineTo(box.x0, box.y1);
       sink.closePath();
     },
-    { stroke: INK, lineWidth: 0.8 },
+    // In the outline's colour, which marks this region on the all-sky map.
+    { stroke: ZOOM, lineWidth: 1.2 },
   );
   let lastX = -Infinity;
   for (const { at, value } of edgeCrossings(projection, [box.x0, box.y1], [box.x1, box.y1], 0, raStep)) {
     if (at[0] - lastX < 34 || at[0] < box.x0 + 12 || at[0] > box.x1 - 12) continue;
-    painter.text(formatDegrees(value, raStep), at[0], box.y1 + 3, { size: 8.5, color: INK, align: 'center', baseline: 'top' });
+    painter.text(formatRaHours(value), at[0], box.y1 + 3, { size: 8.5, color: INK, align: 'center', baseline: 'top' });
     lastX = at[0];
   }
   let lastY = -Infinity;

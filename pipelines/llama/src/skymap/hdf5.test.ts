@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { orderToNpix } from '../healpix/index.js';
 import { summarizeSkymap } from './analysis.js';
 import { HDF5_LAYOUT, readSkymapHdf5, writeSkymapHdf5 } from './hdf5.js';
@@ -28,6 +28,20 @@ describe('HDF5 skymap', () => {
     const b = summarizeSkymap(back);
     expect(b.area90Deg2).toBeCloseTo(a.area90Deg2, 9);
     expect(b.distance!.mean).toBeCloseTo(a.distance!.mean, 9);
+  });
+
+  it('writes the same bytes for the same map at any time (no HDF5 object timestamps)', async () => {
+    const original = await readSkymapFits(fixture('MS260103c.multiorder.fits'));
+    const now = join(dir, 'now.hdf5');
+    const later = join(dir, 'later.hdf5');
+    await writeSkymapHdf5(original, now);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 86_400_000 });
+    try {
+      await writeSkymapHdf5(original, later);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(readFileSync(later).equals(readFileSync(now))).toBe(true);
   });
 
   it('writes rows in blocks (as for NSIDE 2048 maps) with the same result', async () => {

@@ -63,6 +63,28 @@ async function h5(): Promise<typeof h5wasm> {
 const COLUMN_UNITS = { PROB: 'pix-1', DISTMU: 'Mpc', DISTSIGMA: 'Mpc', DISTNORM: 'Mpc-2' } as const;
 type MapName = keyof typeof COLUMN_UNITS;
 
+/**
+ * The time stamped into every HDF5 object header. HDF5 records each object's creation and
+ * modification times, and h5wasm offers no `track_times=False`, so two writes of the same map
+ * would differ in those bytes and defeat the early cutoff of every rule that reads the skymap.
+ */
+export const FIXED_HDF5_TIME = new Date('2000-01-01T00:00:00Z');
+
+/**
+ * Run `write` (synchronous h5wasm calls only) with the wall clock pinned to FIXED_HDF5_TIME.
+ * h5wasm's C library reads the time through emscripten's clock, which calls `Date.now()` at each
+ * call; since `write` never yields, no other code can observe the pinned clock.
+ */
+function withFixedClock<T>(write: () => T): T {
+  const realNow = Date.now;
+  Date.now = () => FIXED_HDF5_TIME.getTime();
+  try {
+    return write();
+  } finally {
+    Date.now = realNow;
+  }
+}
+
 /** Write the skymap to `path` (overwritten). On failure the partial file is removed. */
 export async function writeSkymapHdf5(skymap: Skymap, path: string, options: { gzipLevel?: number; blockValues?: number } = {}): Promise<void> {
   const gzipLevel = options.gzipLevel ?? DEFAULT_GZIP_LEVEL;
@@ -77,57 +99,62 @@ export async function writeSkymapHdf5(skymap: Skymap, path: string, options: { g
   if (flat.distMu !== undefined && flat.distSigma !== undefined && flat.distNorm !== undefined) {
     rows.push(['DISTMU', flat.distMu], ['DISTSIGMA', flat.distSigma], ['DISTNORM', flat.distNorm]);
   }
-  let file: InstanceType<typeof lib.File> | undefined;
   try {
-    file = new lib.File(path, 'w');
-    const group = file.create_group('skymaps');
-    group.create_attribute('layout', HDF5_LAYOUT);
-    group.create_attribute('ordering', skymap.meta.ordering);
-    group.create_attribute('order', order, null, '<i');
-    group.create_attribute('header', JSON.stringify(skymap.meta.header));
-    // Block by block into a resizable dataset, so the wasm heap never holds a whole map (an
-    // NSIDE 2048 row alone is 400 MB).
-    const chunk = Math.min(npix, CHUNK);
-    const block = Math.max(chunk, Math.floor(blockValues / chunk) * chunk);
-    const first = Math.min(npix, block);
-    const pixels = group.create_dataset({
-      name: 'pixels',
-      data: rows[0]![1].subarray(0, first),
-      shape: [1, first],
-      maxshape: [null, npix],
-      dtype: '<d',
-      chunks: [1, chunk],
-      compression: gzipLevel,
+    // Pinned clock: same inputs, same bytes (see withFixedClock).
+    withFixedClock(() => {
+      const file = new lib.File(path, 'w');
+      try {
+        const group = file.create_group('skymaps');
+        group.create_attribute('layout', HDF5_LAYOUT);
+        group.create_attribute('ordering', skymap.meta.ordering);
+        group.create_attribute('order', order, null, '<i');
+        group.create_attribute('header', JSON.stringify(skymap.meta.header));
+        // Block by block into a resizable dataset, so the wasm heap never holds a whole map (an
+        // NSIDE 2048 row alone is 400 MB).
+        const chunk = Math.min(npix, CHUNK);
+        const block = Math.max(chunk, Math.floor(blockValues / chunk) * chunk);
+        const first = Math.min(npix, block);
+        const pixels = group.create_dataset({
+          name: 'pixels',
+          data: rows[0]![1].subarray(0, first),
+          shape: [1, first],
+          maxshape: [null, npix],
+          dtype: '<d',
+          chunks: [1, chunk],
+          compression: gzipLevel,
+        });
+        pixels.resize([rows.length, npix]);
+        for (let r = 0; r < rows.length; r++) {
+          for (let start = r === 0 ? first : 0; start < npix; start += block) {
+            const end = Math.min(npix, start + block);
+            pixels.write_slice([[r, r + 1], [start, end]], rows[r]![1].subarray(start, end));
+          }
+        }
+        group.create_dataset({ name: 'nest', data: new Int8Array(rows.length).fill(1), dtype: '<b' });
+        group.create_dataset({ name: 'descriptions', data: rows.map(([name]) => `${name} [${COLUMN_UNITS[name]}]`) });
+        if (!flatSource) {
+          const n = skymap.order.length;
+          const uniq = new BigInt64Array(n);
+          for (let i = 0; i < n; i++) uniq[i] = BigInt(4 * 4 ** skymap.order[i]! + skymap.ipix[i]!);
+          const native: [string, BigInt64Array | Float64Array][] = [['uniq', uniq], ['probdensity', skymap.probDensity]];
+          if (skymap.distMu !== undefined && skymap.distSigma !== undefined && skymap.distNorm !== undefined) {
+            native.push(['distmu', skymap.distMu], ['distsigma', skymap.distSigma], ['distnorm', skymap.distNorm]);
+          }
+          for (const [name, data] of native) {
+            group.create_dataset({ name, data, dtype: name === 'uniq' ? '<q' : '<d', chunks: [Math.min(n, CHUNK)], compression: gzipLevel });
+          }
+        }
+      } catch (error) {
+        try {
+          file.close();
+        } catch {
+          // already failing: the original error matters
+        }
+        throw error;
+      }
+      file.close();
     });
-    pixels.resize([rows.length, npix]);
-    for (let r = 0; r < rows.length; r++) {
-      for (let start = r === 0 ? first : 0; start < npix; start += block) {
-        const end = Math.min(npix, start + block);
-        pixels.write_slice([[r, r + 1], [start, end]], rows[r]![1].subarray(start, end));
-      }
-    }
-    group.create_dataset({ name: 'nest', data: new Int8Array(rows.length).fill(1), dtype: '<b' });
-    group.create_dataset({ name: 'descriptions', data: rows.map(([name]) => `${name} [${COLUMN_UNITS[name]}]`) });
-    if (!flatSource) {
-      const n = skymap.order.length;
-      const uniq = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) uniq[i] = BigInt(4 * 4 ** skymap.order[i]! + skymap.ipix[i]!);
-      const native: [string, BigInt64Array | Float64Array][] = [['uniq', uniq], ['probdensity', skymap.probDensity]];
-      if (skymap.distMu !== undefined && skymap.distSigma !== undefined && skymap.distNorm !== undefined) {
-        native.push(['distmu', skymap.distMu], ['distsigma', skymap.distSigma], ['distnorm', skymap.distNorm]);
-      }
-      for (const [name, data] of native) {
-        group.create_dataset({ name, data, dtype: name === 'uniq' ? '<q' : '<d', chunks: [Math.min(n, CHUNK)], compression: gzipLevel });
-      }
-    }
-    file.close();
-    file = undefined;
   } catch (error) {
-    try {
-      file?.close();
-    } catch {
-      // already failing: the original error matters
-    }
     await rm(path, { force: true });
     throw new SkymapHdf5Error(path, `cannot write the HDF5 skymap (${error instanceof Error ? error.message : String(error)})`, { cause: error });
   }

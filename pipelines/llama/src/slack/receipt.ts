@@ -45,7 +45,7 @@ export async function receiptMessage(ctx: GenerateContext, uploaded: Rule, info:
     ['FILENAME', uploaded.filename],
     ['GRACEID', info.graceid],
     ['LLAMAID', eventId],
-    ['GRACEDB_LINK', gracedbEventUrl(info.graceid, ctx.env)],
+    ['GRACEDB_LINK', gracedbEventUrl(info.graceid, ctx.env) ?? 'none (LLAMA_GRACEDB_URL has no web site; set LLAMA_GRACEDB_WEB_URL)'],
     ['LLAMA_LINK', llamaEventUrl(runDir, eventId, ctx.env) ?? 'none (set LLAMA_GUI_URL)'],
     ['ANALYSIS_SERVER', hostname()],
     ['EVENT_DIRECTORY', eventDir],

@@ -2,8 +2,11 @@ import { GenerationError } from '@llama/core';
 import type { Neutrino, NeutrinoList } from '../plots/messengers.js';
 import type { SkymapInfoData } from '../skymap-info.js';
 import { gpsToMjd, isoToGps, mjdToGps } from '../time/gps.js';
+import { ENERGY_UNIT, formatEnergyGeV, formatNeutrinoPValue, formatPValue } from '../report-format.js';
 import { gracedbEventUrl, gracedbSkymapUrl, llamaEventUrl } from './links.js';
 import type { NeutrinoSignificance, Significance } from './significance.js';
+
+export { formatEnergyGeV, formatPValue } from '../report-format.js';
 
 export const PARTIAL_MARKER = 'PARTIAL RESULT: MORE ICECUBE EVENTS INCOMING';
 export const SCATTER_PDF = 'scatterplot_lvc-i3.pdf';
@@ -30,13 +33,6 @@ export interface SummaryContent {
   readonly neutrinoColumns: readonly string[];
   readonly neutrinoRows: readonly (readonly string[])[];
   readonly neutrinoCaption: string;
-}
-
-export function formatPValue(p: number | undefined, resolution?: number): string {
-  if (p === undefined) return 'n/a (no neutrino in the time window)';
-  // No background trial reached the observed value: the p-value is an upper bound, never 0.
-  if (p === 0) return resolution === undefined ? '< 1/trials (beyond every background trial)' : `< ${formatPValue(resolution)} (beyond every background trial)`;
-  return p >= 1e-3 ? String(Number(p.toPrecision(3))) : p.toExponential(2);
 }
 
 function humanInterval(seconds: number): string {
@@ -81,7 +77,9 @@ export function summaryContent(inputs: SummaryInputs): SummaryContent {
   } catch (cause) {
     throw new GenerationError(`skymap_info.json: event_time_iso ${JSON.stringify(info.event_time_iso)} is not a time`, { cause });
   }
-  const llamaUrl = llamaEventUrl(runDir, eventId, env);
+  // A link row only where the link has a target (no GraceDB page for a file:// mirror's events,
+  // no LLAMA page without LLAMA_GUI_URL): a dead or placeholder link misleads whoever clicks it.
+  const link = (label: string, url: string | undefined): ParameterRow[] => (url === undefined ? [] : [{ label, value: url, url: true }]);
   const parameters: ParameterRow[] = [
     { label: 'LLAMA p-value', value: formatPValue(significance.combinedPValue, significance.combinedPValueResolution) },
     { label: 'GW FAR', value: formatFar(info.far) },
@@ -92,11 +90,11 @@ export function summaryContent(inputs: SummaryInputs): SummaryContent {
     { label: 'GW event time (GPS)', value: eventGps.toFixed(3) },
     { label: 'Notice time (UTC)', value: formatUtc(info.notice_time_iso) },
     { label: 'GraceID', value: info.graceid },
-    { label: 'GraceDB page', value: gracedbEventUrl(info.graceid, env), url: true },
+    ...link('GraceDB page', gracedbEventUrl(info.graceid, env)),
     { label: 'Skymap filename', value: info.skymap_filename },
-    { label: 'Skymap download URL', value: gracedbSkymapUrl(info.graceid, info.skymap_filename, env), url: true },
+    ...link('Skymap download URL', gracedbSkymapUrl(info.graceid, info.skymap_filename, env)),
     { label: 'LLAMA event ID', value: eventId },
-    llamaUrl === undefined ? { label: 'LLAMA event page', value: 'not configured (LLAMA_GUI_URL)' } : { label: 'LLAMA event page', value: llamaUrl, url: true },
+    ...link('LLAMA event page', llamaEventUrl(runDir, eventId, env)),
   ];
   const neutrinoRows = neutrinos.triggers.map((neutrino, index) => {
     const result = matchSignificance(neutrino, significance.neutrinos);
@@ -109,9 +107,9 @@ export function summaryContent(inputs: SummaryInputs): SummaryContent {
       neutrino.ra.toFixed(2),
       neutrino.dec.toFixed(2),
       neutrino.sigma.toFixed(2),
-      neutrino.energy >= 1e4 ? neutrino.energy.toExponential(2) : neutrino.energy.toFixed(0),
+      formatEnergyGeV(neutrino.energy),
       result?.oddsRatio === undefined ? 'n/a' : result.oddsRatio.toExponential(2),
-      result?.pValue === undefined ? 'n/a' : formatPValue(result.pValue),
+      formatNeutrinoPValue(result?.pValue),
     ];
   });
   const count = neutrinos.triggers.length;
@@ -127,7 +125,7 @@ export function summaryContent(inputs: SummaryInputs): SummaryContent {
       'Neutrino numbers on the skymap correspond to row numbers in the neutrino table.',
     parameters,
     parametersCaption: 'The final p-value of the LLAMA analysis is noted at the top of the table. GW event parameters are shown below.',
-    neutrinoColumns: ['#', 'Run:Event', 'dt [s]', 'RA [deg]', 'Dec [deg]', 'Unc. [deg]', 'E [GeV]', 'Odds ratio', 'p-value'],
+    neutrinoColumns: ['#', 'Run:Event', 'dt [s]', 'RA [deg]', 'Dec [deg]', 'Unc. [deg]', `E [${ENERGY_UNIT}]`, 'Odds ratio', 'p-value'],
     neutrinoRows,
     neutrinoCaption:
       count === 0

@@ -11,10 +11,18 @@ import type { SummaryContent } from './content.js';
 const execFileAsync = promisify(execFile);
 
 const PAGE = { width: 595.28, height: 841.89 }; // A4, pt
-const MARGIN = 56;
-const TEXT_WIDTH = PAGE.width - 2 * MARGIN;
+const MARGIN_X = 50;
+const MARGIN_Y = 40;
+const TEXT_WIDTH = PAGE.width - 2 * MARGIN_X;
+const BOTTOM = PAGE.height - MARGIN_Y;
+/** The sky plot never shrinks below this height; only a long neutrino table then runs on. */
+const MIN_FIGURE_HEIGHT = 200;
+const GAP = 10;
 const INK = '#1a1a1a';
 const LINK = '#0b57d0';
+const RULE = '#888888';
+const BODY_SIZE = 9;
+const TABLE_SIZE = 8;
 
 interface Placement {
   readonly page: number;
@@ -25,72 +33,150 @@ interface Placement {
   readonly height: number;
 }
 
-/** Lay out the text with pdfkit, leaving a box for the sky plot; return the box. */
-function layoutSummary(doc: PDFKit.PDFDocument, content: SummaryContent, figureAspect: number): Placement {
-  let page = 0;
-  doc.on('pageAdded', () => {
-    page++;
-  });
-  doc.font('Helvetica-Bold').fontSize(16).fillColor(INK);
-  doc.text(content.title, MARGIN, MARGIN, { width: TEXT_WIDTH, align: 'center' });
-  if (content.marker !== undefined) {
-    doc.moveDown(0.3).font('Helvetica-Bold').fontSize(12).fillColor('#c00000');
-    doc.text(content.marker, { width: TEXT_WIDTH, align: 'center' });
-  }
-  doc.moveDown(0.4).font('Helvetica').fontSize(11).fillColor(INK).text('LLAMA Group', { width: TEXT_WIDTH, align: 'center' });
+/** A piece of the page measured before it is drawn, so that the layout can be planned whole. */
+interface Block {
+  readonly height: number;
+  draw(top: number): void;
+}
 
-  // The figure box: the sky plot's aspect ratio at full text width.
-  const figureHeight = TEXT_WIDTH * figureAspect;
-  const figureTop = doc.y + 14;
-  const figure: Placement = { page, x: MARGIN, top: figureTop, width: TEXT_WIDTH, height: figureHeight };
-  doc.y = figureTop + figureHeight + 6;
-  doc.font('Helvetica-Bold').fontSize(9.5).text('Figure 1: ', MARGIN, doc.y, { continued: true, width: TEXT_WIDTH });
-  doc.font('Helvetica').text(content.figureCaption, { width: TEXT_WIDTH });
+type Font = 'Helvetica' | 'Helvetica-Bold';
 
-  // Parameter table: label | value, ruled like the LaTeX tabular.
-  doc.moveDown(1.2);
-  const labelWidth = 135;
-  const valueX = MARGIN + labelWidth + 10;
-  const valueWidth = TEXT_WIDTH - labelWidth - 10;
-  for (const [index, row] of content.parameters.entries()) {
-    doc.font(index === 0 ? 'Helvetica-Bold' : 'Helvetica').fontSize(9.5);
-    const height = Math.max(doc.heightOfString(row.label, { width: labelWidth }), doc.heightOfString(row.value, { width: valueWidth }));
-    if (doc.y + height + 6 > PAGE.height - MARGIN) doc.addPage();
-    const top = doc.y;
-    doc.fillColor(INK).text(row.label, MARGIN, top, { width: labelWidth });
-    doc.fillColor(row.url ? LINK : INK).text(row.value, valueX, top, { width: valueWidth, ...(row.url ? { link: row.value, underline: false } : {}) });
-    const bottom = top + height + 3;
-    doc.moveTo(MARGIN + labelWidth + 4, top - 2).lineTo(MARGIN + labelWidth + 4, bottom - 1).lineWidth(0.5).strokeColor('#888888').stroke();
-    if (index < content.parameters.length - 1) {
-      doc.moveTo(MARGIN, bottom).lineTo(MARGIN + TEXT_WIDTH, bottom).lineWidth(0.5).strokeColor('#888888').stroke();
-    }
-    doc.y = bottom + 3;
-  }
-  doc.moveDown(0.5).fillColor(INK).font('Helvetica-Bold').fontSize(9.5).text('Table 1: ', MARGIN, doc.y, { continued: true, width: TEXT_WIDTH });
-  doc.font('Helvetica').text(content.parametersCaption, { width: TEXT_WIDTH });
+function measure(doc: PDFKit.PDFDocument, text: string, font: Font, size: number, width: number): number {
+  return doc.font(font).fontSize(size).heightOfString(text, { width });
+}
 
-  // Neutrino table.
-  doc.moveDown(1.2);
-  const widths = [18, 82, 50, 48, 48, 50, 52, 62, 73];
-  const scale = TEXT_WIDTH / widths.reduce((a, b) => a + b, 0);
-  const columns = widths.map((w) => w * scale);
-  const drawRow = (cells: readonly string[], bold: boolean) => {
-    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(8.5).fillColor(INK);
-    if (doc.y + 14 > PAGE.height - MARGIN) doc.addPage();
-    const top = doc.y;
-    let x = MARGIN;
-    cells.forEach((cell, i) => {
-      doc.text(cell, x + 2, top, { width: (columns[i] ?? 40) - 4, align: i === 1 ? 'left' : 'right', lineBreak: false });
-      x += columns[i] ?? 40;
-    });
-    doc.y = top + 13;
+function centred(doc: PDFKit.PDFDocument, text: string, font: Font, size: number, color: string): Block {
+  return {
+    height: measure(doc, text, font, size, TEXT_WIDTH),
+    draw: (top) => void doc.font(font).fontSize(size).fillColor(color).text(text, MARGIN_X, top, { width: TEXT_WIDTH, align: 'center' }),
   };
-  drawRow(content.neutrinoColumns, true);
-  doc.moveTo(MARGIN, doc.y - 2).lineTo(MARGIN + TEXT_WIDTH, doc.y - 2).lineWidth(0.5).strokeColor('#888888').stroke();
-  for (const row of content.neutrinoRows) drawRow(row, false);
-  if (content.neutrinoRows.length === 0) drawRow(['', 'none', '', '', '', '', '', '', ''], false);
-  doc.moveDown(0.6).fillColor(INK).font('Helvetica-Bold').fontSize(9.5).text('Table 2: ', MARGIN, doc.y, { continued: true, width: TEXT_WIDTH });
-  doc.font('Helvetica').text(content.neutrinoCaption, { width: TEXT_WIDTH });
+}
+
+/** "Figure 1: caption…": the bold label, then the caption from its end on (pdfkit's first-line indent). */
+function caption(doc: PDFKit.PDFDocument, label: string, text: string): Block {
+  const indent = doc.font('Helvetica-Bold').fontSize(BODY_SIZE).widthOfString(label);
+  return {
+    height: doc.font('Helvetica').fontSize(BODY_SIZE).heightOfString(text, { width: TEXT_WIDTH, indent }),
+    draw: (top) => {
+      doc.font('Helvetica-Bold').fontSize(BODY_SIZE).fillColor(INK).text(label, MARGIN_X, top, { lineBreak: false });
+      doc.font('Helvetica').text(text, MARGIN_X, top, { width: TEXT_WIDTH, indent });
+    },
+  };
+}
+
+interface Cell {
+  readonly text: string;
+  readonly align: 'left' | 'right';
+  readonly link?: boolean;
+}
+
+/**
+ * One table row: every cell wraps within its column and the row is as tall as its tallest cell,
+ * so a long value (a p-value bound, a URL) takes more lines, never the next row's place.
+ */
+function tableRow(doc: PDFKit.PDFDocument, cells: readonly Cell[], widths: readonly number[], font: Font, size: number, options: { rule: 'below' | 'none'; divider?: number }): Block {
+  const pad = 1.5;
+  const innerWidths = widths.map((w) => w - 2 * pad);
+  const height = Math.max(...cells.map((cell, i) => measure(doc, cell.text, font, size, innerWidths[i]!))) + 2 * pad + 1;
+  return {
+    height,
+    draw: (top) => {
+      let x = MARGIN_X;
+      cells.forEach((cell, i) => {
+        doc.font(font).fontSize(size).fillColor(cell.link ? LINK : INK);
+        doc.text(cell.text, x + pad, top + pad, { width: innerWidths[i]!, align: cell.align, ...(cell.link ? { link: cell.text, underline: false } : {}) });
+        x += widths[i]!;
+      });
+      if (options.divider !== undefined) {
+        doc.moveTo(MARGIN_X + options.divider, top).lineTo(MARGIN_X + options.divider, top + height).lineWidth(0.5).strokeColor(RULE).stroke();
+      }
+      if (options.rule === 'below') {
+        doc.moveTo(MARGIN_X, top + height).lineTo(MARGIN_X + TEXT_WIDTH, top + height).lineWidth(0.5).strokeColor(RULE).stroke();
+      }
+    },
+  };
+}
+
+/**
+ * Neutrino table column widths (pt, scaled to the text width): the p-value column holds the
+ * longest p-value text, "< 1/trials (beyond every background trial)", on one line at TABLE_SIZE.
+ */
+const NEUTRINO_WIDTHS = [14, 72, 34, 40, 40, 44, 38, 48, 165];
+
+/**
+ * Lay out the summary on one A4 page: the title, the sky plot, the parameter table and the
+ * neutrino table with their captions. Every block is measured first and the sky plot gets the
+ * height that is left (at most the full text width), so that up to 10 neutrinos fit on the page.
+ * A longer neutrino table runs on to further pages, its header repeated and its caption kept with
+ * its last row. Returns the sky plot's box.
+ */
+function layoutSummary(doc: PDFKit.PDFDocument, content: SummaryContent, figureAspect: number): Placement {
+  const header: Block[] = [centred(doc, content.title, 'Helvetica-Bold', 15, INK)];
+  if (content.marker !== undefined) header.push(centred(doc, content.marker, 'Helvetica-Bold', 11, '#c00000'));
+  header.push(centred(doc, 'LLAMA Group', 'Helvetica', 10, INK));
+
+  const figureCaption = caption(doc, 'Figure 1: ', content.figureCaption);
+  const labelWidth = 130;
+  const parameters = content.parameters.map((row, index) =>
+    tableRow(
+      doc,
+      [
+        { text: row.label, align: 'left' },
+        { text: row.value, align: 'left', link: row.url === true },
+      ],
+      [labelWidth, TEXT_WIDTH - labelWidth],
+      index === 0 ? 'Helvetica-Bold' : 'Helvetica',
+      BODY_SIZE,
+      { rule: index < content.parameters.length - 1 ? 'below' : 'none', divider: labelWidth },
+    ),
+  );
+  const parametersCaption = caption(doc, 'Table 1: ', content.parametersCaption);
+  const scale = TEXT_WIDTH / NEUTRINO_WIDTHS.reduce((a, b) => a + b, 0);
+  const columns = NEUTRINO_WIDTHS.map((w) => w * scale);
+  const neutrinoCells = (cells: readonly string[]): Cell[] => cells.map((text, i) => ({ text, align: i === 1 ? 'left' : 'right' }));
+  const neutrinoHeader = tableRow(doc, neutrinoCells(content.neutrinoColumns), columns, 'Helvetica-Bold', TABLE_SIZE, { rule: 'below' });
+  const rows = (content.neutrinoRows.length > 0 ? content.neutrinoRows : [['', 'none', '', '', '', '', '', '', '']]).map((cells) =>
+    tableRow(doc, neutrinoCells(cells), columns, 'Helvetica', TABLE_SIZE, { rule: 'none' }),
+  );
+  const neutrinoCaption = caption(doc, 'Table 2: ', content.neutrinoCaption);
+
+  const sum = (blocks: readonly Block[]) => blocks.reduce((total, block) => total + block.height, 0);
+  const headerHeight = sum(header) + 4 * (header.length - 1);
+  const textHeight =
+    headerHeight + GAP + 6 + figureCaption.height + GAP + sum(parameters) + 4 + parametersCaption.height + GAP + neutrinoHeader.height + sum(rows) + 4 + neutrinoCaption.height;
+  // 1 pt of slack: the sum of measured heights and the drawn positions differ by rounding only.
+  const room = BOTTOM - MARGIN_Y - textHeight - 1;
+  const figureHeight = Math.max(MIN_FIGURE_HEIGHT, Math.min(TEXT_WIDTH * figureAspect, room));
+  const figureWidth = Math.min(TEXT_WIDTH, figureHeight / figureAspect);
+
+  let page = 0;
+  let y = MARGIN_Y;
+  const place = (block: Block, gapAfter = 0) => {
+    block.draw(y);
+    y += block.height + gapAfter;
+  };
+  header.forEach((block) => place(block, 4));
+  y += GAP - 4;
+  const figure: Placement = { page, x: MARGIN_X + (TEXT_WIDTH - figureWidth) / 2, top: y, width: figureWidth, height: figureWidth * figureAspect };
+  y += figure.height + 6;
+  place(figureCaption, GAP);
+  parameters.forEach((block) => place(block));
+  y += 4;
+  place(parametersCaption, GAP);
+  place(neutrinoHeader);
+  rows.forEach((row, index) => {
+    // The caption stays with the last row; a row never straddles the page end.
+    const needed = row.height + (index === rows.length - 1 ? 4 + neutrinoCaption.height : 0);
+    if (y + needed > BOTTOM) {
+      doc.addPage();
+      page++;
+      y = MARGIN_Y;
+      place(neutrinoHeader);
+    }
+    place(row);
+  });
+  y += 4;
+  place(neutrinoCaption);
   return figure;
 }
 
@@ -101,7 +187,8 @@ function layoutSummary(doc: PDFKit.PDFDocument, content: SummaryContent, figureA
 export async function renderSummaryPdf(content: SummaryContent, scatterPdf: Uint8Array, scatterPath: string): Promise<Buffer> {
   const doc = new PDFDocument({
     size: [PAGE.width, PAGE.height],
-    margin: MARGIN,
+    // layoutSummary places every block itself: no bottom margin, so pdfkit never breaks a page on its own.
+    margins: { top: MARGIN_Y, bottom: 0, left: MARGIN_X, right: MARGIN_X },
     compress: true,
     info: { Title: content.title, Author: 'LLAMA Group', Creator: 'llama', Producer: 'llama (pdfkit, pdf-lib)', CreationDate: FIXED_PDF_DATE },
   });

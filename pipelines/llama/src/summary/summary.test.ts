@@ -37,6 +37,11 @@ describe('summary formatting', () => {
     expect(gracedbEventUrl('MS250101ab', {})).toBe('https://gracedb.ligo.org/superevents/MS250101ab/view/');
     expect(gracedbEventUrl('G123456', { LLAMA_GRACEDB_WEB_URL: 'https://gracedb-playground.ligo.org' })).toBe('https://gracedb-playground.ligo.org/events/G123456/view/');
     expect(gracedbSkymapUrl('S1', 'bayestar.fits.gz,0', {})).toBe('https://gracedb.ligo.org/apiweb/superevents/S1/files/bayestar.fits.gz,0');
+    // A file:// mirror has no web pages; an API elsewhere has its pages beside it.
+    expect(gracedbEventUrl('MS250101ab', { LLAMA_GRACEDB_URL: 'file:///srv/mirror/api/' })).toBeUndefined();
+    expect(gracedbSkymapUrl('MS250101ab', 'bayestar.fits.gz,0', { LLAMA_GRACEDB_URL: 'file:///srv/mirror/' })).toBeUndefined();
+    expect(gracedbEventUrl('S1', { LLAMA_GRACEDB_URL: 'https://gracedb-test.ligo.org/api' })).toBe('https://gracedb-test.ligo.org/superevents/S1/view/');
+    expect(gracedbEventUrl('S1', { LLAMA_GRACEDB_URL: 'file:///srv/mirror/', LLAMA_GRACEDB_WEB_URL: 'https://gracedb.ligo.org' })).toBe('https://gracedb.ligo.org/superevents/S1/view/');
     expect(llamaEventUrl('/srv/llama/current_run', 'S1', {})).toBeUndefined();
     expect(llamaEventUrl('/srv/llama/current_run', 'S1', { LLAMA_DOMAIN: 'llama.example.org' })).toBe('https://llama.example.org/current_run/S1');
   });

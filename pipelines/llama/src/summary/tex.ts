@@ -1,26 +1,8 @@
 import { GenerationError } from '@llama/core';
+import { texEscape } from '../report-format.js';
 import type { SummaryContent } from './content.js';
 
-const TEX_SPECIALS: Readonly<Record<string, string>> = {
-  '\\': '\\textbackslash{}',
-  '{': '\\{',
-  '}': '\\}',
-  $: '\\$',
-  '&': '\\&',
-  '#': '\\#',
-  '%': '\\%',
-  _: '\\_',
-  '~': '\\textasciitilde{}',
-  '^': '\\textasciicircum{}',
-  // With the default OT1 font encoding < and > print as ¡ and ¿.
-  '<': '\\textless{}',
-  '>': '\\textgreater{}',
-};
-
-/** Escape text for LaTeX. */
-export function texEscape(text: string): string {
-  return text.replace(/[\\{}$&#%_~^<>]/g, (c) => TEX_SPECIALS[c] ?? c);
-}
+export { texEscape } from '../report-format.js';
 
 /** Inside \url{…} only %, # and unbalanced braces need care. */
 function texUrl(url: string): string {

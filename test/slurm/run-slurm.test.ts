@@ -140,6 +140,30 @@ describe.skipIf(unavailable !== undefined)('llama run --executor slurm against a
     expect(Object.values(outputsOf(s.runDir, s.ids)).some((v) => v === '<missing>')).toBe(false);
   }, 120_000);
 
+  it('SIGTERM to the submitter, and llama run -k, cancel the run\'s jobs with scancel (nothing is resubmitted)', async () => {
+    const s = setup(4);
+    const active = (): string[] => cluster.queue().filter((j) => j.name.startsWith('llama-run-') && ['PENDING', 'RUNNING', 'COMPLETING'].includes(j.state)).map((j) => j.id);
+    const first = startLlama(['run', `${s.runDir}/`, '--executor', 'slurm', '--batch', '2', '--rules', s.spec, '--slurm-opt=--hold'], { env: s.env });
+    expect(await until(() => active().length === 2)).toBe(true);
+    first.child.kill('SIGTERM');
+    const ended = await first.exited;
+    expect(ended.code, first.output().stderr).toBe(1);
+    expect(first.output().stderr).toMatch(/SIGTERM: cancelling this run's Slurm jobs/);
+    expect(await until(() => active().length === 0, 20_000)).toBe(true);
+    expect(submissions(s.runDir)).toHaveLength(1);
+
+    const second = startLlama(['run', `${s.runDir}/`, '--executor', 'slurm', '--batch', '2', '--rules', s.spec, '--slurm-opt=--hold'], { env: s.env });
+    expect(await until(() => active().length === 2)).toBe(true);
+    const kill = await llama(['run', `${s.runDir}/`, '--executor', 'slurm', '-k'], { env: s.env });
+    expect(kill.code, kill.stderr).toBe(0);
+    expect(kill.stdout).toMatch(/^cancelled Slurm jobs \d+ of /);
+    const secondEnded = await second.exited;
+    expect(secondEnded.code, second.output().stderr).toBe(1);
+    expect(second.output().stderr).not.toContain('resubmitting');
+    expect(active()).toEqual([]);
+    expect(submissions(s.runDir)).toHaveLength(2);
+  }, 120_000);
+
   it('a submission Slurm refuses gives one clear line and exit 2', async () => {
     const s = setup(2);
     const r = await llama(['run', `${s.runDir}/`, '--executor', 'slurm', '--rules', s.spec, '--slurm-opt=--partition=nosuchpartition'], { env: s.env });

@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { isAbsolute, join, resolve } from 'node:path';
 import {
   ConfigError,
   discoverEvents,
@@ -17,6 +18,7 @@ import {
 import type { Progress, SlurmError as SlurmErrorType, TaskState } from '@llama/slurm';
 import { onlyListedEvents } from './events-from.js';
 import { CliLog } from './logging.js';
+import { cacheDir } from './paths.js';
 import type { RunArgs } from './commands/run.js';
 import type { RunTarget } from './run-target.js';
 import { llamaVersion } from './version.js';
@@ -75,7 +77,10 @@ export async function runOnSlurm(ctx: SlurmRunContext): Promise<number> {
     const pollMs = Number(env['LLAMA_SLURM_POLL_MS'] ?? '') || 1000;
     const llamaBin = resolve(process.argv[1] as string);
     const events: readonly EventRef[] = await downselectEvents(onlyListedEvents(discoverEvents(target.runDir), args.eventsFrom), [...ctx.layers, ctx.updateLayer], { now: Date.now(), pipeline: ctx.pipeline });
-    const cache = new HashCache();
+    // The run's hash index (as a local run keeps it, see run.ts): planning thousands of events
+    // then hashes only files that changed. Read here, written only by the jobs' own passes.
+    const key = createHash('sha1').update(target.runDir).digest('hex').slice(0, 16);
+    const cache = HashCache.load(join(cacheDir(), 'index', key));
     const force = args.force === undefined ? undefined : args.force.length === 0 ? true : new Set(args.force);
     const plan = async (list: readonly EventRef[]): Promise<readonly EventPlan[]> =>
       (

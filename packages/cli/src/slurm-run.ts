@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   ConfigError,
   discoverEvents,
@@ -35,7 +35,7 @@ export interface SlurmRunContext {
 }
 
 /** The options of this `llama run` that the jobs' own `llama run` needs to plan the same way. */
-function forwardedOptions(args: RunArgs): string[] {
+function forwardedOptions(args: RunArgs, logFile: string): string[] {
   const out: string[] = [];
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(p));
   if (args.rules !== undefined) out.push('--rules', abs(args.rules));
@@ -46,7 +46,8 @@ function forwardedOptions(args: RunArgs): string[] {
   if (args.force !== undefined) out.push('--force', ...args.force);
   if (args.devMode) out.push('--dev-mode');
   if (args.errAlert) out.push('--err-alert');
-  out.push('--logfile', abs(args.logfile), '--verbosity', args.verbosity === 'none' ? 'info' : args.verbosity);
+  // A log of its own per job: appends from many nodes to one file are not atomic on NFS.
+  out.push('--logfile', logFile, '--verbosity', args.verbosity === 'none' ? 'info' : args.verbosity);
   return out;
 }
 
@@ -118,7 +119,10 @@ export async function runOnSlurm(ctx: SlurmRunContext): Promise<number> {
       batch,
       sbatchArgs: args.slurmOpt ?? [],
       pollMs,
-      command: (file, count) => [process.execPath, llamaBin, 'run', `${target.runDir}/`, '--events-from', file, '-o', '-F', '-j', slurm.CPUS_TOKEN, '-n', String(count), ...forwardedOptions(args)],
+      command: (file, count) => [
+        process.execPath, llamaBin, 'run', `${target.runDir}/`, '--events-from', file, '-o', '-F', '-j', slurm.CPUS_TOKEN, '-n', String(count),
+        ...forwardedOptions(args, join(dirname(dirname(file)), 'logs', `llama-${basename(file)}.log`)),
+      ],
       onSubmitted: (array, n) =>
         log.info(`submitted ${array.jobs.map((j) => `job array ${j.jobId} (${j.tasks.length} job${j.tasks.length === 1 ? '' : 's'})`).join(', ')} for ${n} event${n === 1 ? '' : 's'}, up to ${batch} per job; scripts, status files and logs in ${array.dir}`),
       onElsewhere: (ids, jobs) => log.info(`${ids.length} event${ids.length === 1 ? ' is' : 's are'} already queued or running in Slurm job${jobs.length === 1 ? '' : 's'} ${jobs.join(', ')} (another submitter): not submitted again`),

@@ -102,6 +102,9 @@ export async function submitArray(client: SlurmClient, spec: ArraySpec): Promise
   return submitted;
 }
 
+/** Consecutive squeue failures after which a watch gives up (its caller reports the error). */
+const MAX_QUEUE_FAILURES = 10;
+
 export type TaskPhase = 'queued' | 'running' | 'done' | 'failed' | 'lost' | 'cancelled';
 
 export interface TaskState {
@@ -146,6 +149,7 @@ export class ArrayWatch {
   /** Tasks seen neither in the queue nor with a status: lost once this happens twice in a row. */
   readonly #missing = new Set<string>();
   #cancelled = false;
+  #queueFailures = 0;
 
   constructor(client: SlurmClient) {
     this.#client = client;
@@ -183,10 +187,18 @@ export class ArrayWatch {
   async poll(): Promise<void> {
     const names = new Set(this.#arrays.map((a) => a.name));
     const queue = new Map<string, QueueEntry>();
-    for (const name of names) {
-      for (const entry of await this.#client.squeue(name)) {
-        for (const t of entry.tasks) queue.set(`${entry.jobId}_${t}`, entry);
+    try {
+      for (const name of names) {
+        for (const entry of await this.#client.squeue(name)) {
+          for (const t of entry.tasks) queue.set(`${entry.jobId}_${t}`, entry);
+        }
       }
+      this.#queueFailures = 0;
+    } catch (error) {
+      // A busy controller times out now and then: look again at the next poll, and give up only
+      // when it has not answered for a while.
+      if (++this.#queueFailures >= MAX_QUEUE_FAILURES) throw error;
+      return;
     }
     for (const [k, s] of this.#states) {
       if (isFinal(s.phase)) continue;

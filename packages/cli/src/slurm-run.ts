@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   ConfigError,
+  describeError,
   discoverEvents,
   dispatch,
   downselectEvents,
@@ -177,6 +178,10 @@ export async function runOnSlurm(ctx: SlurmRunContext): Promise<number> {
   } catch (error) {
     // A missing sbatch, a submission Slurm refused, a controller that does not answer: one line, exit 2.
     if (slurmError(error)) throw new ConfigError(`--executor slurm: ${error.message}`, { code: `slurm-${error.kind}` });
+    // The run directory must take the submission files (.llama-slurm/): read-only, full, …
+    if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && (error as NodeJS.ErrnoException).syscall !== undefined) {
+      throw new ConfigError(`--executor slurm: cannot write the submission files under ${target.runDir}/.llama-slurm: ${describeError(error)}`, { code: 'slurm-state' });
+    }
     throw error;
   } finally {
     await log.flush();

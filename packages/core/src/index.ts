@@ -22,4 +22,5 @@ export * from './execute/lock.js';
 export * from './execute/generate.js';
 export * from './execute/trigger.js';
 export * from './execute/run-pass.js';
+export * from './execute/backend.js';
 export { processAlive, writeFileAtomicSync } from './util/fs.js';

@@ -48,6 +48,7 @@ import { choosePipeline, formatPipeline } from '../select-pipeline.js';
 import { helpRequested } from '../help.js';
 import { llamaVersion } from '../version.js';
 import { ChangeWatcher } from '../watch.js';
+import { onlyListedEvents } from '../events-from.js';
 
 export interface RunArgs {
   run?: string;
@@ -77,6 +78,10 @@ export interface RunArgs {
   jobs?: number;
   force?: string[];
   verbose: boolean;
+  executor: 'local' | 'slurm';
+  batch: number;
+  slurmOpt?: string[];
+  eventsFrom?: string;
 }
 
 /** 3.5.1 SLEEP_WAIT: seconds between passes when file-system notifications are unavailable. */
@@ -141,6 +146,10 @@ function builder(yargs: Argv): Argv<RunArgs> {
     .option('jobs', { alias: 'j', type: 'number', describe: 'Generations at once, across all events (default $LLAMA_IO_DEFAULT_GEN_MAX_WORKERS or 4).' })
     .option('force', { type: 'string', array: true, describe: 'Regenerate these FileHandlers even when fresh (all selected ones when given without names).' })
     .option('verbose', { type: 'boolean', default: false, describe: 'With --dry-run, also list fresh steps.' })
+    .option('executor', { type: 'string', choices: ['local', 'slurm'], default: 'local', describe: 'Where the work runs: here, or as Slurm jobs (plan here, submit the events with work, wait for them; see "Running on a cluster" in the README).' })
+    .option('batch', { type: 'number', default: 20, describe: 'With --executor slurm: events per Slurm job.' })
+    .option('slurm-opt', { type: 'string', array: true, describe: 'With --executor slurm: extra sbatch options, e.g. --slurm-opt=--partition=short --slurm-opt=--time=2:00:00' })
+    .option('events-from', { type: 'string', describe: 'Only the events listed in this file (one event id a line; how a Slurm job gets its events).' })
     .epilogue(full ? EPILOGUE : '')
     .check((argv) => {
       if (argv['num-updated'] !== undefined && (!Number.isInteger(argv['num-updated']) || (argv['num-updated'] as number) < 1)) {
@@ -148,6 +157,9 @@ function builder(yargs: Argv): Argv<RunArgs> {
       }
       if (argv['jobs'] !== undefined && (!Number.isInteger(argv['jobs']) || (argv['jobs'] as number) < 1)) {
         return '--jobs must be a positive integer, e.g. -j 4';
+      }
+      if (argv['batch'] !== undefined && (!Number.isInteger(argv['batch']) || (argv['batch'] as number) < 1)) {
+        return '--batch must be a positive integer, e.g. --batch 20';
       }
       return true;
     }) as unknown as Argv<RunArgs>;
@@ -319,6 +331,12 @@ async function handler(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
     printDaemons(listDaemons(daemonLockRoot()), removed);
     return;
   }
+  if (args.executor === 'slurm' && !args.dryRun) {
+    // Loaded only for this executor (its own package, @llama/slurm, loads lazily in turn).
+    const { runOnSlurm } = await import('../slurm-run.js');
+    process.exitCode = await runOnSlurm({ args, pipeline, target, layers, updateLayer });
+    return;
+  }
   const inheritedLockDir = process.env[LOCKDIR_ENV];
   if (args.kill || args.killfirst) {
     cleanDeadDaemons(daemonLockRoot());
@@ -391,7 +409,7 @@ interface LoopContext {
 }
 
 async function selectEvents(ctx: LoopContext): Promise<EventRef[]> {
-  return downselectEvents(discoverEvents(ctx.target.runDir), [...ctx.layers, ctx.updateLayer], { now: Date.now(), pipeline: ctx.pipeline });
+  return downselectEvents(onlyListedEvents(discoverEvents(ctx.target.runDir), ctx.args.eventsFrom), [...ctx.layers, ctx.updateLayer], { now: Date.now(), pipeline: ctx.pipeline });
 }
 
 async function runLoop(ctx: LoopContext): Promise<number> {

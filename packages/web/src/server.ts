@@ -299,8 +299,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }
     const type = RAW_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
     res.setHeader('Content-Type', type);
-    // Served bytes are never run as a page of this origin.
-    res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; plugin-types application/pdf");
+    // Served bytes are never run as a page of this origin (a sandbox would also stop the
+    // browser's PDF viewer, which runs no script of the document's).
+    res.setHeader('Content-Security-Policy', type === 'application/pdf' ? "default-src 'none'; object-src 'self'; img-src 'self'" : "sandbox; default-src 'none'; img-src 'self'");
     if (download || type === 'application/octet-stream') {
       const newest = versions[0];
       const name = `${event.eventId}-v${versions.length}-${newest === undefined ? 'UNVERSIONED' : newest.hash.slice(0, 7)}-${file}`;
@@ -327,6 +328,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     if (parts.length === 1 && first === '') {
       const counts = new Map(runs.map((r) => [r.name, eventsOf(r).length]));
       return html(req, res, 'llama runs', [['llama']], {}, runsPage(runs, counts));
+    }
+    if (first === 'favicon.ico' && parts.length === 1) {
+      res.statusCode = 204;
+      return void res.end();
     }
     if (first === '_static' && parts.length === 2) {
       if (second === 'app.js') {

@@ -46,7 +46,7 @@ ${states}
 .previews{display:flex;flex-wrap:wrap;gap:1em}.previews figure{margin:0}.previews img{max-width:520px;border:1px solid #ccc}
 iframe.pdf{width:520px;height:640px;border:1px solid #ccc}pre{background:#f7f7f7;padding:.5em;overflow:auto;max-height:40em}
 form.inline{display:inline;margin:0}button{font-size:12px}.cmd{font-family:monospace;font-size:11px;color:#666}
-.err{color:#a00}.muted{color:#777}`;
+.err{color:#a00;white-space:pre-wrap}.muted{color:#777}`;
 }
 
 /**

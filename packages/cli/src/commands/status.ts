@@ -94,7 +94,9 @@ function ruleDetails(r: RuleStatus, now: number): string[] {
   const lines: string[] = [];
   if (r.failure !== undefined) {
     const f = r.failure;
-    lines.push(`failed ${f.failures} time${f.failures === 1 ? '' : 's'}, last at ${time(f.lastAttempt)}: ${f.lastError ?? '(error not recorded)'}`);
+    // A command's stderr spans lines: keep them under the rule.
+    const error = (f.lastError ?? '(error not recorded)').trimEnd().replace(/\n+/g, '\n        ');
+    lines.push(`failed ${f.failures} time${f.failures === 1 ? '' : 's'}, last at ${time(f.lastAttempt)}: ${error}`);
     lines.push(f.nextAttempt > now ? `next attempt due ${time(f.nextAttempt)} (in ${formatAge(f.nextAttempt - now)})` : 'next attempt due now (cooldown over)');
   }
   if (r.waitsOn.length > 0) lines.push(`waits on ${r.waitsOn.join(', ')}`);

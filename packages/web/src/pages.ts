@@ -59,8 +59,11 @@ export function runsPage(runs: readonly ServedRun[], counts: ReadonlyMap<string,
   return `<h1>Runs</h1><table><tr><th>run</th><th>directory</th><th>events</th><th>count</th></tr>${rows.join('')}</table>`;
 }
 
-/** Worst first: the state a group cell shows. */
-const SEVERITY: readonly RuleStatusState[] = ['bad-path', 'failed', 'cooling-down', 'running', 'to-run', 'manual', 'waiting', 'vetoed', 'locked', 'fresh'];
+/**
+ * The state a group cell shows: the first present in this order, so what needs an operator comes
+ * first; rules waiting on a trigger or vetoed are normal and shown only when nothing else is.
+ */
+const SEVERITY: readonly RuleStatusState[] = ['bad-path', 'failed', 'cooling-down', 'running', 'to-run', 'manual', 'fresh', 'locked', 'waiting', 'vetoed'];
 
 function groupCell(rules: readonly RuleStatus[]): string {
   if (rules.length === 0) return '<td></td>';
@@ -176,9 +179,9 @@ export function eventPage(run: string, s: EventStatus, commits: readonly Commit[
   );
   return `${title}<p>${counts}</p>${lock}${warnings}
 <p>${button(run, id, 'regenerate', 'regenerate the whole event', csrf)} <span class="cmd">llama run EVENTDIR -o -F --force</span></p>
-<h2>Rules</h2>${legend()}<div class="dagbox">${dagSvg(s, (file) => fileHref(run, id, file))}</div>
 <h2>Plots and summary</h2>${previews(run, s)}
 <h2>Significance</h2>${significance(s)}
+<h2>Rules</h2>${legend()}<div class="dagbox">${dagSvg(s, (file) => fileHref(run, id, file))}</div>
 <h2>Flags</h2>${flagForm(run, id, s, csrf)}
 <h2>Every rule</h2><table id="rules"><tr><th>rule</th><th>state</th><th>reason</th><th>actions</th></tr>${rows.join('')}</table>
 <h2>History</h2>${historyTable(commits)}`;

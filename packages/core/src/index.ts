@@ -24,4 +24,5 @@ export * from './execute/lock.js';
 export * from './execute/generate.js';
 export * from './execute/trigger.js';
 export * from './execute/run-pass.js';
+export * from './execute/actions.js';
 export { hostName, processAlive, writeFileAtomicSync } from './util/fs.js';

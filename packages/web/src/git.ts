@@ -49,14 +49,3 @@ export async function showVersion(eventDir: string, commit: string, file: string
     return undefined;
   }
 }
-
-/**
- * Commit everything with `message`, as 3.5.1's GUI did for every action. The transient riders
- * (cooldown, intent) are ignored by git, so an action on them is recorded by an empty commit:
- * the history still says who did what.
- */
-export async function commitAction(eventDir: string, message: string): Promise<void> {
-  if (!versioned(eventDir)) return;
-  await git(eventDir, ['add', '-A', '.']);
-  await git(eventDir, ['commit', '-q', '--no-verify', '--allow-empty', '-m', message]);
-}

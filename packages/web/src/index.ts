@@ -1,3 +1,2 @@
 export { serve, loadAuthFile, isLoopback, type AuthSpec, type RunningServer, type ServeOptions } from './server.js';
-export { ACTION_COMMANDS } from './actions.js';
 export { readFitsHeaders } from './fits.js';

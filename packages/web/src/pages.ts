@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import {
+  ACTION_COMMANDS,
   FLAG_NAMES,
   FLAG_PRESETS,
   FLAG_VALUES,
@@ -12,7 +13,6 @@ import {
   type RuleStatus,
   type RuleStatusState,
 } from '@llama/core';
-import { ACTION_COMMANDS } from './actions.js';
 import { dagSvg } from './dag.js';
 import { readFitsHeaders } from './fits.js';
 import type { Commit } from './git.js';

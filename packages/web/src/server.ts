@@ -4,20 +4,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { basename, extname } from 'node:path';
 import {
+  ACTION_COMMANDS,
   ConfigError,
   FLAG_NAMES,
-  RULE_STATES,
-  discoverEvents,
-  eventStatus,
-  runStatus,
-  statusDocument,
-  type EventRef,
-  type EventStatus,
-  type HashCache,
-  type Pipeline,
-} from '@llama/core';
-import {
-  ACTION_COMMANDS,
+  FROM_GUI,
   MAX_UPLOAD_BYTES,
   clearCooldown,
   clearEventLock,
@@ -31,7 +21,16 @@ import {
   veto,
   type ActionName,
   type ActionResult,
-} from './actions.js';
+  RULE_STATES,
+  discoverEvents,
+  eventStatus,
+  runStatus,
+  statusDocument,
+  type EventRef,
+  type EventStatus,
+  type HashCache,
+  type Pipeline,
+} from '@llama/core';
 import { STATE_COLOURS } from './dag.js';
 import { history, showVersion } from './git.js';
 import { APP_JS, css, page } from './html.js';
@@ -231,7 +230,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const token = (req.headers['x-llama-csrf'] as string | undefined) ?? form.get('csrf') ?? '';
     if (!same(token, csrf)) refuse('missing or wrong CSRF token: reload the page', 403);
     const ruleName = form.get('rule') ?? query.get('rule') ?? undefined;
-    const v = options.versioning;
+    const v = { ...FROM_GUI, versioning: options.versioning };
     let result: ActionResult;
     switch (which) {
       case 'flags': {
@@ -434,7 +433,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     if (req.method === 'POST' && origin !== undefined && originHost(origin) !== hostHeader) return fail(403, 'cross-origin request refused');
     route(req, res).catch((error: unknown) => {
       if (error instanceof Refused) return fail(error.status, error.message);
-      if (error instanceof ConfigError) return fail(400, error.message);
+      if (error instanceof ConfigError) return fail(error.code === 'action-conflict' ? 409 : 400, error.message);
       log(`internal error on ${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}`);
       fail(500, `internal error: ${(error as Error).message}`);
     });

@@ -60,18 +60,21 @@ describe.skipIf(!haveChromium)('llama serve in a real browser (chromium)', () =>
 
   it('shows an event ingested while the page is open, without a reload', async () => {
     const run = makeRun();
-    const server = await startServe([`${run.runDir}/`, '--rules', run.spec], run.env);
+    // The LLAMA pipeline (no --rules): the ingested notice's event shows its rules' states.
+    const server = await startServe([`${run.runDir}/`], run.env);
     const page = await browser.context.newPage();
     try {
       await page.goto(`${server.url}/run/`);
       await page.waitForSelector('#live.on');
       await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
-      expect(await page.locator('tr[data-event="S2"]').count()).toBe(0);
-      const made = await llama(['event', 'init', 'S2', '--run', run.runDir], { env: run.env });
-      expect(made.code, made.stderr).toBe(0);
-      await page.waitForSelector('tr[data-event="S2"]', { timeout: 20_000 });
+      expect(await page.locator('tr[data-event="MS260103c-1-Preliminary"]').count()).toBe(0);
+      const notice = join(REPO, 'test', 'ingest', 'fixtures', 'MS260103c-1-Preliminary.xml');
+      const ingested = await llama(['ingest', 'gcn', '--run', run.runDir, notice], { env: run.env });
+      expect(ingested.code, ingested.stderr).toBe(0);
+      await page.waitForSelector('tr[data-event="MS260103c-1-Preliminary"]', { timeout: 20_000 });
       // The same document: no navigation happened.
       expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+      expect(await page.locator('tr[data-event="MS260103c-1-Preliminary"]').textContent()).toContain('ROLE=test');
     } finally {
       await page.close();
       await server.stop();

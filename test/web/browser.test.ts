@@ -137,7 +137,7 @@ describe.skipIf(!haveChromium)('llama serve in a real browser (chromium)', () =>
       LLAMA_FERMI_GRB_CATALOG: join(examples, 'fermi', 'grbs.csv'),
       LLAMA_FSYNC: 'off',
     };
-    const made = await llama(['run', join(runDir, 'MS260102b'), '-o', '-F', '-v', 'warning', '+f', 'CoincScatterI3LvcPng'], { env, timeoutMs: 110_000 });
+    const made = await llama(['run', join(runDir, 'MS260102b'), '-o', '-F', '-v', 'warning', '+f', 'CoincScatterI3LvcPng', 'CoincSummaryI3LvcPdf'], { env, timeoutMs: 110_000 });
     expect(made.code, made.stderr).toBe(0);
     const server = await startServe([`${runDir}/`], env);
     const page = await browser.context.newPage();
@@ -150,6 +150,9 @@ describe.skipIf(!haveChromium)('llama serve in a real browser (chromium)', () =>
       expect(await page.locator('svg.dag a.node[data-state="fresh"]').count()).toBeGreaterThan(3);
       const src = (await plot.getAttribute('src')) as string;
       expect(await colours(page, src)).toBeGreaterThan(50);
+      // The summary PDF's first page, drawn by pdf.js into a canvas.
+      await page.waitForSelector('canvas.pdf-preview[data-rendered="1"]', { timeout: 30_000 });
+      expect(await colours(page, await page.locator('canvas.pdf-preview').evaluate((c) => (c as HTMLCanvasElement).toDataURL('image/png')))).toBeGreaterThan(50);
       const shot = await page.screenshot({ fullPage: true });
       writeFileSync(join(root, 'event-page.png'), shot);
       expect(await colours(page, `data:image/png;base64,${shot.toString('base64')}`)).toBeGreaterThan(50);

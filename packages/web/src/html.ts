@@ -44,7 +44,7 @@ th{background:#f3f3f3}td.num{text-align:right}.cell{display:inline-block;min-wid
 ${states}
 .dagbox{overflow:auto;border:1px solid #ddd;max-width:100%}svg.dag a:hover rect{stroke-width:2}
 .previews{display:flex;flex-wrap:wrap;gap:1em}.previews figure{margin:0}.previews img{max-width:520px;border:1px solid #ccc}
-iframe.pdf{width:520px;height:640px;border:1px solid #ccc}pre{background:#f7f7f7;padding:.5em;overflow:auto;max-height:40em}
+canvas.pdf-preview{border:1px solid #ccc;background:#fff;max-width:100%}pre{background:#f7f7f7;padding:.5em;overflow:auto;max-height:40em}
 form.inline{display:inline;margin:0}button{font-size:12px}.cmd{font-family:monospace;font-size:11px;color:#666}
 .err{color:#a00;white-space:pre-wrap}.muted{color:#777}`;
 }
@@ -72,7 +72,7 @@ export const APP_JS = `'use strict';
     if (busy) { schedule(200); return; }
     busy = true;
     fetch(location.href, { headers: { 'X-Llama-Fragment': '1' } }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
-      if (html !== null) { region.innerHTML = html; bind(); document.body.dataset.refreshed = String(Date.now()); }
+      if (html !== null) { region.innerHTML = html; bind(); renderPdfs(); document.body.dataset.refreshed = String(Date.now()); }
     }).finally(function () { busy = false; });
   }
   function schedule(ms) { if (pending === null) pending = setTimeout(refresh, ms); }
@@ -104,7 +104,25 @@ export const APP_JS = `'use strict';
       });
     });
   }
+  /** The first page of each summary PDF, drawn by pdf.js (loaded only when there is one). */
+  function renderPdfs() {
+    var canvases = [].slice.call(document.querySelectorAll('canvas.pdf-preview:not([data-started])'));
+    if (!canvases.length) return;
+    canvases.forEach(function (c) { c.dataset.started = '1'; });
+    import('/_static/pdf.min.mjs').then(function (pdfjs) {
+      pdfjs.GlobalWorkerOptions.workerSrc = '/_static/pdf.worker.min.mjs';
+      canvases.forEach(function (c) {
+        pdfjs.getDocument({ url: c.dataset.src, isEvalSupported: false }).promise.then(function (doc) { return doc.getPage(1); }).then(function (p) {
+          var viewport = p.getViewport({ scale: 1 });
+          viewport = p.getViewport({ scale: (Number(c.dataset.width) || 520) / viewport.width });
+          c.width = Math.floor(viewport.width); c.height = Math.floor(viewport.height);
+          return p.render({ canvas: c, canvasContext: c.getContext('2d'), viewport: viewport }).promise;
+        }).then(function () { c.dataset.rendered = '1'; }, function (err) { c.dataset.rendered = 'failed'; c.title = 'preview failed: ' + err; });
+      });
+    });
+  }
   bind();
+  renderPdfs();
   connect();
 })();
 `;

@@ -148,7 +148,7 @@ function previews(run: string, s: EventStatus): string {
   }
   for (const r of s.rules) {
     if (r.exists && /summary.*\.pdf$/i.test(r.filename)) {
-      items.push(`<figure><iframe class="pdf" src="${h(rawHref(run, s.event.eventId, r.filename))}" title="${h(r.filename)}"></iframe><figcaption><a href="${h(fileHref(run, s.event.eventId, r.filename))}">${h(r.filename)}</a></figcaption></figure>`);
+      items.push(`<figure><a href="${h(rawHref(run, s.event.eventId, r.filename))}"><canvas class="pdf-preview" data-src="${h(rawHref(run, s.event.eventId, r.filename))}" width="520" height="673"></canvas></a><figcaption><a href="${h(fileHref(run, s.event.eventId, r.filename))}">${h(r.filename)}</a></figcaption></figure>`);
     }
   }
   return items.length === 0 ? '<p class="muted">no plots yet</p>' : `<div class="previews">${items.join('')}</div>`;
@@ -221,7 +221,7 @@ function riderBlocks(eventDir: string, file: string): string {
 function content(f: FilePageInput, event: string): string {
   const raw = rawHref(f.run, event, f.file);
   if (/\.(png|jpe?g|gif)$/i.test(f.file)) return `<img src="${h(raw)}" alt="${h(f.file)}" class="plot">`;
-  if (/\.pdf$/i.test(f.file)) return `<iframe class="pdf" src="${h(raw)}" title="${h(f.file)}"></iframe>`;
+  if (/\.pdf$/i.test(f.file)) return `<p><a href="${h(raw)}">open the PDF</a> (first page below)</p><canvas class="pdf-preview" data-src="${h(raw)}" data-width="760" width="760" height="983"></canvas>`;
   if (/\.fits(\.gz)?$/i.test(f.file)) {
     const headers = readFitsHeaders(f.path);
     if (headers === undefined) return '<p class="err">not a readable FITS file</p>';

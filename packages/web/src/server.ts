@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { basename, extname } from 'node:path';
 import {
@@ -337,6 +338,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
         return void res.end(APP_JS);
       }
+      if (second === 'pdf.min.mjs' || second === 'pdf.worker.min.mjs') {
+        // pdf.js (Mozilla) renders the summary PDF's first page in the page: a preview that works
+        // where the browser has no PDF viewer (headless browsers, some kiosks).
+        res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
+        res.setHeader('Cache-Control', 'max-age=86400');
+        return void res.end(readFileSync(createRequire(import.meta.url).resolve(`pdfjs-dist/build/${second}`)));
+      }
       if (second === 'app.css') {
         res.setHeader('Content-Type', 'text/css; charset=utf-8');
         return void res.end(stylesheet);
@@ -410,7 +418,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'SAMEORIGIN');
     res.setHeader('Referrer-Policy', 'same-origin');
-    res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-src 'self'; object-src 'self'; frame-ancestors 'self'");
+    res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; style-src 'self'; script-src 'self'; worker-src 'self'; frame-src 'self'; object-src 'self'; frame-ancestors 'self'");
     const fail = (status: number, message: string): void => {
       if (res.headersSent) return void res.end();
       res.statusCode = status;

@@ -75,6 +75,11 @@ describe.skipIf(!haveChromium)('llama serve in a real browser (chromium)', () =>
       // The same document: no navigation happened.
       expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
       expect(await page.locator('tr[data-event="MS260103c-1-Preliminary"]').textContent()).toContain('ROLE=test');
+      // A change inside a listed event updates its row in place.
+      const flagged = await llama(['flags', run.eventDir, '--flags', 'UPLOAD=true'], { env: run.env });
+      expect(flagged.code, flagged.stderr).toBe(0);
+      await page.waitForSelector('tr[data-event="S1"]:has-text("UPLOAD")', { timeout: 20_000 });
+      expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
     } finally {
       await page.close();
       await server.stop();

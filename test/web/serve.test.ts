@@ -57,6 +57,9 @@ describe('llama serve: every route, every refusal', () => {
     expect(event).toMatch(/data-rule="Prep" data-state="to-run"/);
     expect(event).toContain('id="flag-form"');
 
+    const row = await (await fetch(`${server.url}/run/S1/row`)).text();
+    expect(row).toMatch(/^<tr data-event="S1">/);
+
     const file = await (await fetch(`${server.url}/run/S1/files/raw.dat`)).text();
     expect(file).toContain('# header');
     expect(file).toContain('id="versions"');
@@ -92,7 +95,7 @@ describe('llama serve: every route, every refusal', () => {
   it('refuses traversal, links out of the run, hidden files and hostile ids on every route', async () => {
     const hostile = ['.git', '.tmp.d', '..%2F..%2Fetc', '%2e%2e%2F%2e%2e', '%2Fetc%2Fpasswd', 'S1%00', 'a'.repeat(300), '%E0%A4%A'];
     for (const id of hostile) {
-      for (const path of [`/run/${id}`, `/run/${id}/files/raw.dat`, `/run/${id}/raw/raw.dat`, `/run/${id}/download/raw.dat`, `/run/${id}/status.json`]) {
+      for (const path of [`/run/${id}`, `/run/${id}/row`, `/run/${id}/files/raw.dat`, `/run/${id}/raw/raw.dat`, `/run/${id}/download/raw.dat`, `/run/${id}/status.json`]) {
         const res = await raw(server.url, path);
         expect([400, 404], `${path} -> ${res.status}`).toContain(res.status);
         expect(res.body).not.toContain('TOP SECRET');

@@ -76,11 +76,32 @@ export const APP_JS = `'use strict';
     }).finally(function () { busy = false; });
   }
   function schedule(ms) { if (pending === null) pending = setTimeout(refresh, ms); }
+  var rowTimers = {};
+  function updateRow(id) {
+    if (rowTimers[id]) return;
+    rowTimers[id] = setTimeout(function () {
+      delete rowTimers[id];
+      var old = [].slice.call(document.querySelectorAll('#events tr[data-event]')).filter(function (tr) { return tr.dataset.event === id; })[0];
+      // A new event (or one gone) changes the table's order: fetch it whole.
+      if (!old) { schedule(150); return; }
+      fetch('/' + encodeURIComponent(run) + '/' + encodeURIComponent(id) + '/row').then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
+        if (html === null) { schedule(150); return; }
+        var body = document.createElement('tbody');
+        body.innerHTML = html;
+        if (body.firstElementChild) old.replaceWith(body.firstElementChild);
+      });
+    }, 150);
+  }
   function connect() {
     var source = new EventSource('/_events');
     source.onopen = function () { live.textContent = '● live'; live.className = 'on'; };
     source.onerror = function () { live.textContent = '○ reconnecting'; live.className = ''; };
-    source.addEventListener('change', function (e) { if (concerns(JSON.parse(e.data))) schedule(150); });
+    source.addEventListener('change', function (e) {
+      var change = JSON.parse(e.data);
+      if (!concerns(change)) return;
+      // On an unfiltered events table, a change in one event updates just its row.
+      if (!event && change.event && !location.search) updateRow(change.event); else schedule(150);
+    });
     source.addEventListener('notice', function (e) { var n = JSON.parse(e.data); if (concerns(n)) notice.textContent = n.message; });
   }
   function bind() {

@@ -74,6 +74,14 @@ function groupCell(rules: readonly RuleStatus[]): string {
   return `<td><span class="cell s-${worst}" title="${h(title)}">${counts.get(worst) ?? 0} ${h(worst)}</span><span class="muted"> /${rules.length}</span></td>`;
 }
 
+/** One event's row of the events table (also served alone, so a change updates just its row). */
+export function eventRow(run: ServedRun, s: EventStatus, groups: readonly string[], groupOf: (rule: string) => string, now: number): string {
+  const link = `<a href="${h(eventHref(run.name, s.event.eventId))}">${h(s.event.eventId)}</a>`;
+  if (s.error !== undefined) return `<tr data-event="${h(s.event.eventId)}"><td>${link}</td><td>${age(now - s.created)}</td><td colspan="${groups.length + 2}" class="err">${h(s.error.join('; '))}</td></tr>`;
+  const cells = groups.map((g) => groupCell(s.rules.filter((r) => groupOf(r.rule) === g))).join('');
+  return `<tr data-event="${h(s.event.eventId)}"><td>${link}</td><td>${age(now - s.created)}</td><td>${h(flagsThatMatter(s.flags).join(' '))}</td>${cells}<td class="num">${h(formatP(s.pValue))}</td></tr>`;
+}
+
 export interface EventsFilter {
   readonly glob: string;
   readonly state: string;
@@ -82,12 +90,7 @@ export interface EventsFilter {
 export function eventsPage(run: ServedRun, statuses: readonly EventStatus[], groups: readonly string[], groupOf: (rule: string) => string, filter: EventsFilter, now: number): string {
   const options = ['', ...RULE_STATES, 'error'].map((s) => `<option value="${s}"${s === filter.state ? ' selected' : ''}>${s === '' ? 'any state' : s}</option>`).join('');
   const head = `<tr><th>event</th><th>age</th><th>flags</th>${groups.map((g) => `<th>${h(g)}</th>`).join('')}<th>p-value</th></tr>`;
-  const rows = statuses.map((s) => {
-    const link = `<a href="${h(eventHref(run.name, s.event.eventId))}">${h(s.event.eventId)}</a>`;
-    if (s.error !== undefined) return `<tr data-event="${h(s.event.eventId)}"><td>${link}</td><td>${age(now - s.created)}</td><td colspan="${groups.length + 2}" class="err">${h(s.error.join('; '))}</td></tr>`;
-    const cells = groups.map((g) => groupCell(s.rules.filter((r) => groupOf(r.rule) === g))).join('');
-    return `<tr data-event="${h(s.event.eventId)}"><td>${link}</td><td>${age(now - s.created)}</td><td>${h(flagsThatMatter(s.flags).join(' '))}</td>${cells}<td class="num">${h(formatP(s.pValue))}</td></tr>`;
-  });
+  const rows = statuses.map((s) => eventRow(run, s, groups, groupOf, now));
   return `<h1>${h(run.name)} <span class="muted">${h(run.dir)}</span></h1>
 <form method="get" class="filter">event id glob <input name="glob" value="${h(filter.glob)}" placeholder="*"> with a rule in state <select name="state">${options}</select> <button>filter</button></form>
 ${legend()}

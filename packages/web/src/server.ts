@@ -35,7 +35,7 @@ import {
 import { STATE_COLOURS } from './dag.js';
 import { history, showVersion } from './git.js';
 import { APP_JS, css, page } from './html.js';
-import { eventPage, eventsPage, filePage, missingFilePage, runsPage, eventHref, runHref } from './pages.js';
+import { eventPage, eventRow, eventsPage, filePage, missingFilePage, runsPage, eventHref, runHref } from './pages.js';
 import { checkCommit, checkFileName, Refused, resolveEvent, resolveFile, type ServedRun } from './safe.js';
 import { RunWatcher, type Change } from './watch.js';
 
@@ -385,6 +385,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       const status = statusOf(event);
       const commits = await history(event.eventDir, undefined, 50);
       return html(req, res, `llama ${event.eventId}`, [['llama', '/'], [run.name, runHref(run.name)], [event.eventId]], { run: run.name, event: event.eventId }, eventPage(run.name, status, commits, csrf, Date.now()));
+    }
+    if (parts.length === 3 && third === 'row') {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-store');
+      return void res.end(eventRow(run, statusOf(event), groups, groupOf, Date.now()));
     }
     if (parts.length === 3 && third === 'status.json') {
       res.setHeader('Content-Type', 'application/json');

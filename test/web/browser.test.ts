@@ -158,6 +158,11 @@ describe.skipIf(!haveChromium)('llama serve in a real browser (chromium)', () =>
       // The summary PDF's first page, drawn by pdf.js into a canvas.
       await page.waitForSelector('canvas.pdf-preview[data-rendered="1"]', { timeout: 30_000 });
       expect(await colours(page, await page.locator('canvas.pdf-preview').evaluate((c) => (c as HTMLCanvasElement).toDataURL('image/png')))).toBeGreaterThan(50);
+      // The skymap's file page shows its FITS headers (values as astropy reads them).
+      const skymapPage = await (await fetch(`${server.url}/run/MS260102b/files/lvc_skymap.fits.gz`)).text();
+      expect(skymapPage).toContain('FITS header, HDU 1');
+      expect(skymapPage).toMatch(/NSIDE\s+=\s+64/);
+      expect(skymapPage).toMatch(/ORDERING=\s+&#39;RING/);
       const shot = await page.screenshot({ fullPage: true });
       writeFileSync(join(root, 'event-page.png'), shot);
       expect(await colours(page, `data:image/png;base64,${shot.toString('base64')}`)).toBeGreaterThan(50);

@@ -261,10 +261,12 @@ describe('llama serve refuses to start unsafely', () => {
     expect(result.stderr).toMatch(/^llama: run directory .*nope does not exist\n$/);
   });
 
-  it('stops on SIGTERM with exit 0', async () => {
+  it('answers to --allowed-host names, and stops on SIGTERM with exit 0', async () => {
     const run = makeRun();
-    const server = await startServe([`${run.runDir}/`, '--rules', run.spec], run.env);
+    const server = await startServe([`${run.runDir}/`, '--rules', run.spec, '--allowed-host', 'llama.example.org'], run.env);
     expect((await fetch(`${server.url}/`)).status).toBe(200);
+    expect((await raw(server.url, '/run/S1', { headers: { Host: 'llama.example.org' } })).status).toBe(200);
+    expect((await raw(server.url, '/run/S1', { headers: { Host: 'other.example.org' } })).status).toBe(421);
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
     expect(await until(() => server.child.exitCode !== null)).toBe(true);

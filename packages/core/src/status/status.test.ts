@@ -1,12 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { HashCache } from '../hash/hash.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HashCache, initHashing } from '../hash/hash.js';
 import { definePipeline } from '../rule/pipeline.js';
 import { catRule, externalRule, makeEvent, pass, tempRun } from '../testing/harness.js';
 import { planEvent } from '../plan/plan.js';
 import { loadEventSnapshot } from '../state/snapshot.js';
 import { eventStatus, runStatus, stateOfStep, statusDocument } from './status.js';
+
+beforeAll(initHashing);
 
 function chain() {
   const raw = externalRule('Raw');

@@ -216,6 +216,14 @@ describe('llama serve: every route, every refusal', () => {
     expect(upload.status).toBe(200);
     expect(readFileSync(join(run.eventDir, 'raw.dat'), 'utf8')).toBe('# new\nx\n');
     expect(lastCommit()).toBe('Manually uploaded raw.dat from browser.');
+
+    // Regenerating the whole event runs `llama run EVENTDIR -o -F --force`: every rule is made.
+    const regenerate = await act('regenerate');
+    expect(regenerate.status).toBe(202);
+    expect(((await regenerate.json()) as { message: string }).message).toContain('llama run EVENTDIR -o -F --force');
+    expect(await until(() => existsSync(join(run.eventDir, 'done.txt')), 60_000)).toBe(true);
+    expect(readFileSync(join(run.eventDir, 'prep.dat'), 'utf8')).toBe('x\n');
+    expect(await until(() => git(run.eventDir, ['log', '--format=%s']).includes('Done regenerating Done.'), 30_000)).toBe(true);
   });
 });
 

@@ -386,6 +386,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       const commits = await history(event.eventDir, undefined, 50);
       return html(req, res, `llama ${event.eventId}`, [['llama', '/'], [run.name, runHref(run.name)], [event.eventId]], { run: run.name, event: event.eventId }, eventPage(run.name, status, commits, csrf, Date.now()));
     }
+    if (parts.length === 3 && third === '') {
+      res.statusCode = 301;
+      res.setHeader('Location', eventHref(run.name, event.eventId));
+      return void res.end();
+    }
     if (parts.length === 3 && third === 'row') {
       res.setHeader('Content-Type', 'text/html; charset=utf-8');
       res.setHeader('Cache-Control', 'no-store');

@@ -184,7 +184,10 @@ function createdAt(eventDir: string): number {
   return stat.birthtimeMs > 0 ? stat.birthtimeMs : stat.mtimeMs;
 }
 
-/** The status of one event: its read-only plan, every rule's state, failures and holders. */
+/**
+ * The status of one event: its read-only plan, every rule's state, failures and holders.
+ * `initHashing()` must have been awaited (as for `runPass`).
+ */
 export function eventStatus(event: EventRef, pipeline: Pipeline, cache: HashCache, options: StatusOptions): EventStatus {
   const snapshot = loadEventSnapshot(event, pipeline, cache, { now: options.now });
   const plan = planEvent(pipeline, snapshot, { now: options.now });

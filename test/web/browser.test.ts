@@ -119,7 +119,8 @@ describe.skipIf(!haveChromium)('llama serve in a real browser (chromium)', () =>
       await page.click('tr[data-rule="Prep"] form[data-action="regenerate"] button');
       expect(await until(() => existsSync(join(run.eventDir, 'prep.dat')), 60_000)).toBe(true);
       expect(readFileSync(join(run.eventDir, 'prep.dat'), 'utf8')).toBe('a\nb\n');
-      expect(git(run.eventDir, ['log', '--format=%s'])).toContain('Done regenerating Prep.');
+      // The commit follows the rename into place.
+      expect(await until(() => git(run.eventDir, ['log', '--format=%s']).includes('Done regenerating Prep.'), 30_000)).toBe(true);
       await page.waitForSelector('tr[data-rule="Prep"][data-state="fresh"]', { timeout: 30_000 });
     } finally {
       await page.close();

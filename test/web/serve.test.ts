@@ -103,7 +103,7 @@ describe('llama serve: every route, every refusal', () => {
       const action = await raw(server.url, `/run/${id}/actions/veto`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'rule=Prep' });
       expect([400, 403, 404]).toContain(action.status);
     }
-    for (const name of ['..%2F..%2Fsecret.txt', '%2E%2E%2Fsecret.txt', '.git', '.raw.dat.metadata.json', '..', '%2Fetc%2Fpasswd', 'raw.dat%00']) {
+    for (const name of ['..%2F..%2Fsecret.txt', '%2E%2E%2Fsecret.txt', '.git', '.raw.dat.metadata.json', '%2Fetc%2Fpasswd', 'raw.dat%00']) {
       for (const kind of ['files', 'raw', 'download']) {
         const res = await raw(server.url, `/run/S1/${kind}/${name}`);
         expect([400, 403, 404], `${kind}/${name} -> ${res.status}`).toContain(res.status);
@@ -112,7 +112,7 @@ describe('llama serve: every route, every refusal', () => {
       }
     }
     // Plain `..` segments (resolved by the server's URL parser) land on other routes, never outside.
-    for (const path of ['/run/S1/files/../../../secret.txt', '/run/S1/raw/../../../../etc/passwd', '/../../etc/passwd', '/run/..', '/run/%2e%2e/raw/secret.txt', '/run/S1/raw/%2e%2e']) {
+    for (const path of ['/run/S1/files/../../../secret.txt', '/run/S1/raw/../../../../etc/passwd', '/../../etc/passwd', '/run/..', '/run/%2e%2e/raw/secret.txt', '/run/S1/raw/%2e%2e', '/run/S1/files/..']) {
       const res = await raw(server.url, path);
       expect(res.body).not.toContain('TOP SECRET');
       expect(res.body).not.toContain('root:');

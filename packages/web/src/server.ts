@@ -200,6 +200,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     for (const c of clients) c.write(text);
   };
   const watcher = new RunWatcher(runs, (change: Change) => send('change', change));
+  if (watcher.refused > 0) log(`${watcher.refused} directories cannot be watched (inotify limit? see fs.inotify.max_user_watches): their pages update on reload only`);
 
   const statusOf = (event: EventRef): EventStatus =>
     eventStatus(event, options.pipeline, options.cache, { now: Date.now(), ...(options.pValue === undefined ? {} : { pValue: options.pValue }) });

@@ -16,7 +16,7 @@ export const STATE_COLOURS: Readonly<Record<RuleStatusState, string>> = {
   'bad-path': '#b3403c',
 };
 
-const NODE_H = 30;
+const NODE_H = 38;
 const CHAR_W = 7.2;
 
 /**
@@ -28,7 +28,7 @@ export function dagSvg(status: EventStatus, fileHref: (filename: string) => stri
   g.setGraph({ rankdir: 'LR', nodesep: 12, ranksep: 40, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
   const names = new Set(status.rules.map((r) => r.rule));
-  for (const r of status.rules) g.setNode(r.rule, { width: Math.max(80, r.rule.length * CHAR_W + 16), height: NODE_H });
+  for (const r of status.rules) g.setNode(r.rule, { width: Math.max(80, Math.max(r.rule.length, r.step.reason.kind.length * 0.85) * CHAR_W + 16), height: NODE_H });
   for (const r of status.rules) for (const input of r.inputs) if (names.has(input)) g.setEdge(input, r.rule);
   dagre.layout(g);
   const graph = g.graph();
@@ -51,7 +51,9 @@ export function dagSvg(status: EventStatus, fileHref: (filename: string) => stri
       `<a href="${escapeHtml(fileHref(r.filename))}" class="node" data-rule="${escapeHtml(r.rule)}" data-state="${r.state}">` +
         `<title>${escapeHtml(`${r.rule} (${r.filename}): ${r.state} — ${r.text}`)}</title>` +
         `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${n.width}" height="${n.height}" rx="4" fill="${STATE_COLOURS[r.state]}" stroke="#555"/>` +
-        `<text x="${n.x.toFixed(1)}" y="${(n.y + 4).toFixed(1)}" text-anchor="middle" font-size="12" font-family="sans-serif">${escapeHtml(r.rule)}</text></a>`,
+        `<text x="${n.x.toFixed(1)}" y="${(n.y - 2).toFixed(1)}" text-anchor="middle" font-size="12" font-family="sans-serif">${escapeHtml(r.rule)}</text>` +
+        // The planner's reason, by name: the legend is the planner's, not a second one.
+        `<text x="${n.x.toFixed(1)}" y="${(n.y + 12).toFixed(1)}" text-anchor="middle" font-size="10" font-family="sans-serif" fill="#333">${escapeHtml(r.step.reason.kind)}</text></a>`,
     );
   }
   parts.push('</svg>');

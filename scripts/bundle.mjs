@@ -12,7 +12,7 @@
 // rules/*) so that those and the CLI share one @llama/core. Not bundled, loaded from disk as
 // before when first needed: the science modules the rules import lazily, the @llama/pipelines
 // index (used by the event/ingest/skymap/background commands, which bin/llama.js runs from dist
-// for that reason), winston and @slack/web-api.
+// for that reason), winston, @slack/web-api and @llama/web (`llama serve`, also run from dist).
 //
 // Run after `tsc -b` (root `prepare`/`build`, test/global-setup.ts).
 // Usage: node scripts/bundle.mjs [--if-stale]   (--if-stale: do nothing if the bundle is current)
@@ -35,7 +35,7 @@ const pipelineRulesDir = join(pipelinesDist, 'rules') + sep;
 const fromBundle = (file) => relative(cliDist, file).split(sep).join('/');
 
 /** Bare imports left to Node (loaded on first use, outside the bundle). */
-const EXTERNAL_PACKAGES = new Set(['@llama/pipelines', 'winston', '@slack/web-api']);
+const EXTERNAL_PACKAGES = new Set(['@llama/pipelines', '@llama/web', 'winston', '@slack/web-api']);
 
 /**
  * Bundled modules keep their own `import.meta.url` (yargs finds its locales with it, version.ts

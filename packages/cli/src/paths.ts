@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,3 +24,14 @@ export const logsDir = (env: Env = process.env): string => join(outputDir(env), 
 export const archivalLogfile = (env: Env = process.env): string => join(logsDir(env), 'llamad.log');
 /** Daemon lock directories (3.5.1 LLAMAD_RUNDIR). */
 export const daemonLockRoot = (env: Env = process.env): string => join(cacheDir(env), 'llamad.run.d');
+
+/**
+ * Where a run's hash index and clean-event records live (outside the run: they are a cache).
+ * `llama run`, `llama status` and `llama serve` share it.
+ */
+export function stateDir(runDirs: readonly string[]): string {
+  const key = createHash('sha1').update([...runDirs].sort().join('\0')).digest('hex').slice(0, 16);
+  // Before 0.2 the index was one file, `${key}.json`; it is superseded by the sharded one.
+  rmSync(join(cacheDir(), 'index', `${key}.json`), { force: true });
+  return join(cacheDir(), 'index', key);
+}

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -39,7 +38,7 @@ import {
 import { devModeProblem } from '../dev-mode.js';
 import { createMaintainerAlerter, type MaintainerAlerter } from '../err-alert.js';
 import { CliLog, VERBOSITIES, type Verbosity } from '../logging.js';
-import { archivalLogfile, cacheDir, daemonLockRoot, defaultRunDir, logsDir } from '../paths.js';
+import { archivalLogfile, daemonLockRoot, defaultRunDir, logsDir, stateDir } from '../paths.js';
 import { JsonCollector } from '../reporters/json.js';
 import { logEngineEvent, ProgressLine } from '../reporters/log.js';
 import { formatPlanText } from '../reporters/plan-text.js';
@@ -276,14 +275,6 @@ function launchDaemon(argv: readonly string[], lockDir: string, logFile: string)
   const pid = child.pid as number;
   writeDaemonInfo(lockDir, pid, ['llama', 'run', ...argv].join(' '));
   return pid;
-}
-
-/** Where a run's hash index and clean-event records live (outside the run: they are a cache). */
-function stateDir(runDirs: readonly string[]): string {
-  const key = createHash('sha1').update([...runDirs].sort().join('\0')).digest('hex').slice(0, 16);
-  // Before 0.2 the index was one file, `${key}.json`; it is superseded by the sharded one.
-  rmSync(join(cacheDir(), 'index', `${key}.json`), { force: true });
-  return join(cacheDir(), 'index', key);
 }
 
 async function handler(args: ArgumentsCamelCase<RunArgs>): Promise<void> {

@@ -73,26 +73,32 @@ export function parseMetadataRider(text: string): RiderState {
   return { kind: 'ok', ruleVersion: l.rule_version, output: l.output, inputs: l.inputs };
 }
 
-/** `.FILENAME.cooldown.json`: `{"num_attempts": int, "last_attempt": "UTC ISO"}`. */
+/**
+ * `.FILENAME.cooldown.json`: `{"num_attempts": int, "last_attempt": "UTC ISO"}` (3.5.1), plus
+ * `last_error`, the failure's message, so that `llama status` can say why without the logs
+ * (3.5.1 ignores keys it does not know).
+ */
 export interface CooldownRider {
   readonly numAttempts: number;
   /** Unix ms. */
   readonly lastAttempt: number;
+  readonly lastError?: string;
 }
 
 export function parseCooldown(text: string): CooldownRider | undefined {
   try {
-    const raw = JSON.parse(text) as { num_attempts?: unknown; last_attempt?: unknown };
+    const raw = JSON.parse(text) as { num_attempts?: unknown; last_attempt?: unknown; last_error?: unknown };
     const last = typeof raw.last_attempt === 'string' ? Date.parse(raw.last_attempt.endsWith('Z') || /[+-]\d\d:\d\d$/.test(raw.last_attempt) ? raw.last_attempt : `${raw.last_attempt}Z`) : NaN;
     if (typeof raw.num_attempts !== 'number' || !Number.isInteger(raw.num_attempts) || raw.num_attempts < 0 || Number.isNaN(last)) return undefined;
-    return { numAttempts: raw.num_attempts, lastAttempt: last };
+    return { numAttempts: raw.num_attempts, lastAttempt: last, ...(typeof raw.last_error === 'string' ? { lastError: raw.last_error } : {}) };
   } catch {
     return undefined;
   }
 }
 
 export function serializeCooldown(rider: CooldownRider): string {
-  return `${JSON.stringify({ num_attempts: rider.numAttempts, last_attempt: new Date(rider.lastAttempt).toISOString() }, null, 4)}\n`;
+  const fields = { num_attempts: rider.numAttempts, last_attempt: new Date(rider.lastAttempt).toISOString(), ...(rider.lastError === undefined ? {} : { last_error: rider.lastError }) };
+  return `${JSON.stringify(fields, null, 4)}\n`;
 }
 
 /**

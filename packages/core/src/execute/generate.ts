@@ -552,7 +552,7 @@ export async function generateRule(
         if (shutdown) return undefined;
         const previous = existsSync(paths.cooldown) ? parseCooldown(readFileSync(paths.cooldown, 'utf8')) : undefined;
         const numAttempts = previous === undefined ? 0 : previous.numAttempts + 1;
-        writeFileAtomicSync(paths.cooldown, serializeCooldown({ numAttempts, lastAttempt: now() }), { durable: false });
+        writeFileAtomicSync(paths.cooldown, serializeCooldown({ numAttempts, lastAttempt: now(), lastError: message }), { durable: false });
         return cooldownSeconds(rule.cooldown, numAttempts);
       });
     } catch (lockError) {

@@ -46,3 +46,14 @@ export async function firstCommitTime(eventDir: string): Promise<number | undefi
     return undefined;
   }
 }
+
+/**
+ * Commit everything with `message`, even when nothing changed: an operator's action on an
+ * ignored rider (a cooldown, an intent) is then still recorded in the history, as 3.5.1's GUI
+ * recorded each of its actions.
+ */
+export async function commitAction(eventDir: string, message: string): Promise<void> {
+  if (!existsSync(join(eventDir, '.git'))) return;
+  await git(eventDir, ['add', '-A', '.']);
+  await git(eventDir, ['commit', '-q', '--no-verify', '--allow-empty', '-m', message]);
+}

@@ -35,6 +35,7 @@ export function lazyCommand(command: string, describe: string, load: () => Promi
 
 export const commands = [
   lazyCommand('run [run]', 'Keep event directories up to date: once (-o), in the foreground (-F) or as a daemon', async () => (await import('./run.js')).runCommand),
+  lazyCommand('listen', 'Receive alerts from GCN Kafka into event directories: archive, ingest, commit (foreground -F or daemon)', async () => (await import('./listen.js')).listenCommand),
   lazyCommand('event', 'Manage event directories (event init)', async () => (await import('./event.js')).eventCommand),
   lazyCommand('flags [eventdirs..]', 'Show or set event flags (FLAGS.json): a table before and after the change', async () => (await import('./flags.js')).flagsCommand),
   lazyCommand('ingest', 'Create events from GCN notices, LVK alerts or GraceDB', async () => (await import('./ingest.js')).ingestCommand),

@@ -1,0 +1,202 @@
+import kafkajs, { type Consumer, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { ingest as Ingest } from '@llama/pipelines';
+import { handleMessage, topicKind, type Handled } from './handle.js';
+import { Liveness } from './liveness.js';
+import { AuthError, type OidcTokenProvider } from './oidc.js';
+import { registerZstdCodec } from './zstd.js';
+
+// kafkajs is CommonJS: its named exports are not visible to an ES module import.
+const { Kafka, logLevel } = kafkajs;
+
+export interface ListenLog {
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+}
+
+export type BrokerAuth =
+  | { readonly mechanism: 'oauthbearer'; readonly provider: OidcTokenProvider }
+  | { readonly mechanism: 'scram-sha-512'; readonly username: string; readonly password: string };
+
+export interface ListenConfig {
+  readonly brokers: readonly string[];
+  readonly tls: boolean;
+  readonly auth: BrokerAuth | undefined;
+  readonly topics: readonly string[];
+  /** Fixed, so that a restarted listener resumes at its committed offsets (never a random one). */
+  readonly groupId: string;
+  readonly archiveDir: string;
+  readonly ingestOptions: Ingest.IngestOptions;
+  /** Heartbeat silence or broker unreachability longer than this is an error; 0 turns it off. */
+  readonly livenessTimeoutMs: number;
+}
+
+export interface ListenHooks {
+  readonly log: ListenLog;
+  /** Errors worth a maintainer's attention (Slack with --err-alert). */
+  readonly alert: (summary: string) => Promise<void>;
+  /** Aborted on SIGTERM/SIGINT: finish the message in hand, commit it, leave the group. */
+  readonly stop: AbortSignal;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** kafkajs's own log: errors as warnings (the liveness check reports outages once), the rest at debug. */
+function kafkaLogCreator(log: ListenLog) {
+  return () =>
+    ({ level, log: entry }: LogEntry) => {
+      const text = `kafka: ${entry.message}${typeof entry['error'] === 'string' ? ` (${entry['error']})` : ''}${typeof entry['broker'] === 'string' ? ` [${entry['broker']}]` : ''}`;
+      if (level === logLevel.ERROR) log.warning(text);
+      else log.debug(text);
+    };
+}
+
+function saslOptions(auth: BrokerAuth | undefined): SASLOptions | undefined {
+  if (auth === undefined) return undefined;
+  if (auth.mechanism === 'scram-sha-512') return { mechanism: 'scram-sha-512', username: auth.username, password: auth.password };
+  const provider = auth.provider;
+  return { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: (await provider.token()).value }) };
+}
+
+/**
+ * Consume until stopped: each message is archived, ingested, recorded, and only then its offset
+ * committed (at-least-once, GCN's recommended settings: fixed group, earliest offset, no
+ * auto-commit). Returns the exit code.
+ */
+export async function listen(config: ListenConfig, hooks: ListenHooks): Promise<number> {
+  const { log } = hooks;
+  const env = hooks.env ?? process.env;
+  registerZstdCodec();
+  if (config.auth?.mechanism === 'oauthbearer') {
+    // Fail at start with one clear line when the credentials are wrong, not in a retry loop.
+    try {
+      const token = await config.auth.provider.token();
+      log.info(`got a GCN access token (valid until ${new Date(token.expiresAt).toISOString()})`);
+    } catch (error) {
+      if (error instanceof AuthError) {
+        log.error(error.message);
+        return 2;
+      }
+      throw error;
+    }
+  }
+  const ingest = (await import('@llama/pipelines')).ingest;
+  const broker = config.brokers.join(',');
+  const heartbeatTopic = config.topics.find((t) => topicKind(t) === 'heartbeat');
+  const liveness = new Liveness({
+    timeoutMs: config.livenessTimeoutMs,
+    heartbeatTopic,
+    broker,
+    report: (level, line) => {
+      if (level === 'info') {
+        log.info(line);
+        return;
+      }
+      log.error(line);
+      void hooks.alert(line);
+    },
+  });
+  const kafka = new Kafka({
+    clientId: 'llama-listen',
+    brokers: [...config.brokers],
+    ssl: config.tls,
+    ...(config.auth === undefined ? {} : { sasl: saslOptions(config.auth) as SASLOptions }),
+    connectionTimeout: 5000,
+    logLevel: logLevel.INFO,
+    logCreator: kafkaLogCreator(log),
+    retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 10 },
+  });
+  const consumer: Consumer = kafka.consumer({
+    groupId: config.groupId,
+    // A fetch returns at once when a message arrives; between messages it comes back at least
+    // this often, which is what tells the liveness check that the broker is there.
+    maxWaitTimeInMs: config.livenessTimeoutMs > 0 ? Math.max(100, Math.min(5000, Math.floor(config.livenessTimeoutMs / 3))) : 5000,
+    retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 10, restartOnFailure: async () => true },
+  });
+  let crashed: Error | undefined;
+  let resolveCrash: () => void = () => {};
+  const crashedForGood = new Promise<void>((resolve) => (resolveCrash = resolve));
+  consumer.on(consumer.events.FETCH, () => liveness.contact());
+  consumer.on(consumer.events.HEARTBEAT, () => liveness.contact());
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    liveness.joined();
+    const assigned = Object.entries(e.payload.memberAssignment).map(([t, p]) => `${t}[${p.join(',')}]`).join(' ');
+    log.info(`joined consumer group ${config.groupId} on ${broker}: ${assigned || 'no partitions assigned'}`);
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    const error = e.payload.error;
+    log.warning(`the consumer stopped on an error${e.payload.restart ? ' and restarts' : ''}: ${error.message}`);
+    if (!e.payload.restart) {
+      crashed = error;
+      resolveCrash();
+    }
+  });
+
+  const fault = env['LLAMA_LISTEN_FAULT'];
+  const onMessage = async (topic: string, partition: number, message: { offset: string; value: Buffer | null; timestamp: string }): Promise<void> => {
+    liveness.contact();
+    if (topicKind(topic) === 'heartbeat') liveness.beat();
+    const started = Date.now();
+    let handled: Handled;
+    try {
+      handled = await handleMessage(
+        { topic, partition, offset: message.offset, value: new Uint8Array(message.value ?? Buffer.alloc(0)), timestamp: message.timestamp },
+        { ingest, options: config.ingestOptions, archiveDir: config.archiveDir },
+      );
+    } catch (error) {
+      // Not an expected failure (the archive cannot be written: disk full, permissions): do
+      // not commit; kafkajs delivers the message again after a back-off.
+      const line = `${topic}[${partition}]@${message.offset}: could not archive or record the message, will retry: ${error instanceof Error ? error.message : String(error)}`;
+      log.error(line);
+      void hooks.alert(line);
+      throw error;
+    }
+    const took = Date.now() - started;
+    for (const line of handled.lines) {
+      if (handled.status === 'failed') log.error(line);
+      else log.info(handled.status === 'duplicate' ? line : `${line} (${took} ms)`);
+    }
+    // Fault injection for the crash tests: a kill -9 after handling, before the commit.
+    if (fault === 'kill-before-commit' && handled.status !== 'heartbeat') process.kill(process.pid, 'SIGKILL');
+    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+  };
+
+  liveness.start();
+  try {
+    log.info(`listening to ${config.topics.join(', ')} on ${broker} as consumer group ${config.groupId}; archive ${config.archiveDir}; run ${config.ingestOptions.runDir}`);
+    for (;;) {
+      try {
+        await consumer.connect();
+        break;
+      } catch (error) {
+        if (hooks.stop.aborted) return 0;
+        log.warning(`cannot connect to ${broker} (${error instanceof Error ? error.message : String(error)}); retrying`);
+        liveness.check();
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+    await consumer.subscribe({ topics: [...config.topics], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => onMessage(topic, partition, message),
+    });
+    await Promise.race([aborted(hooks.stop), crashedForGood]);
+    if (crashed !== undefined) {
+      const line = `the consumer gave up: ${crashed.message}`;
+      log.error(line);
+      await hooks.alert(line);
+      return 1;
+    }
+    log.info('stopping: finishing the message in hand and committing it');
+    return 0;
+  } finally {
+    liveness.stop();
+    // Waits for the running eachMessage (which commits) before leaving the group.
+    await consumer.disconnect().catch((error: unknown) => log.warning(`disconnect: ${error instanceof Error ? error.message : String(error)}`));
+  }
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

@@ -112,12 +112,19 @@ export async function listen(config: ListenConfig, hooks: ListenHooks): Promise<
     // this often, which is what tells the liveness check that the broker is there.
     maxWaitTimeInMs: config.livenessTimeoutMs > 0 ? Math.max(100, Math.min(5000, Math.floor(config.livenessTimeoutMs / 3))) : 5000,
     retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 10, restartOnFailure: async () => true },
+    // A listener restarted after a crash cannot receive anything until the broker has dropped
+    // its dead predecessor from the group: after this long without heartbeats (kafkajs's
+    // default is 30 s; brokers accept down to 6 s by default).
+    sessionTimeout: 10_000,
+    heartbeatInterval: 2_000,
   });
   let crashed: Error | undefined;
   let resolveCrash: () => void = () => {};
   const crashedForGood = new Promise<void>((resolve) => (resolveCrash = resolve));
   consumer.on(consumer.events.FETCH, () => liveness.contact());
   consumer.on(consumer.events.HEARTBEAT, () => liveness.contact());
+  // Any answer from the broker counts, so a slow machine's late fetch is not taken for an outage.
+  consumer.on(consumer.events.REQUEST, () => liveness.contact());
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     liveness.joined();
     const assigned = Object.entries(e.payload.memberAssignment).map(([t, p]) => `${t}[${p.join(',')}]`).join(' ');
@@ -165,6 +172,7 @@ export async function listen(config: ListenConfig, hooks: ListenHooks): Promise<
   try {
     log.info(`listening to ${config.topics.join(', ')} on ${broker} as consumer group ${config.groupId}; archive ${config.archiveDir}; run ${config.ingestOptions.runDir}`);
     for (;;) {
+      if (hooks.stop.aborted) return 0;
       try {
         await consumer.connect();
         break;

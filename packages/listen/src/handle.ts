@@ -78,10 +78,15 @@ export async function ingestBytes(kind: Exclude<TopicKind, 'heartbeat'>, value: 
   try {
     if (kind === 'icecube-lvk') return await keepIceCubeNotice(value, source, ctx);
     const outcome = await ctx.ingest.ingestAlert(value, source, ctx.options);
-    return { status: outcome.status, lines: outcome.messages.map((m) => `${source}: ${m}`), events: outcome.events };
+    return { status: outcome.status, lines: outcome.messages.map((m) => naming(source, m)), events: outcome.events };
   } catch (error) {
-    return { status: 'failed', lines: [`${source}: ${error instanceof Error ? error.message : String(error)}`] };
+    return { status: 'failed', lines: [naming(source, error instanceof Error ? error.message : String(error))] };
   }
+}
+
+/** A line that names the message once (ingest's own lines often name their source already). */
+function naming(source: string, line: string): string {
+  return line.includes(source) ? line : `${source}: ${line}`;
 }
 
 /**

@@ -240,13 +240,13 @@ async function handler(args: ArgumentsCamelCase<ListenArgs>): Promise<void> {
   process.on('SIGINT', onSignal);
   try {
     let alerter: MaintainerAlerter | undefined;
-    if (args.errAlert) alerter = await createMaintainerAlerter(env, (m) => log.error(m));
+    if (args.errAlert) alerter = await createMaintainerAlerter(env, (m) => log.error(m), 'llama listen');
     const { listen } = await import('@llama/listen');
     process.exitCode = await listen(
       { brokers, tls: args.tls ?? true, auth, topics, groupId, archiveDir, ingestOptions, livenessTimeoutMs: args.heartbeatTimeout * 1000 },
       {
         log: { debug: (m) => log.debug(m), info: (m) => log.info(m), warning: (m) => log.warning(m), error: (m) => log.error(m) },
-        alert: async (summary) => alerter?.alert(`llama listen: ${summary}`, new Error(summary)),
+        alert: async (summary) => alerter?.alert(summary, summary),
         stop: stop.signal,
         env,
       },

@@ -88,6 +88,8 @@ export async function archiveMessage(root: string, topic: string, partition: num
 export interface HandledRecord {
   readonly status: 'ingested' | 'skipped' | 'failed';
   readonly lines: readonly string[];
+  /** When the listener got the message, and when it had handled it (ISO, ms). */
+  readonly receivedAt?: string;
   readonly handledAt: string;
   readonly topic: string;
   readonly partition: number;

@@ -47,6 +47,7 @@ export interface Handled {
  * recorded before (re-delivered after a crash between handling and commit) changes nothing.
  */
 export async function handleMessage(message: Message, ctx: HandleContext): Promise<Handled> {
+  const receivedAt = new Date().toISOString();
   const kind = topicKind(message.topic);
   // ~1 per second on gcn.heartbeat: liveness only, not worth a file each.
   if (kind === 'heartbeat') return { status: 'heartbeat', lines: [] };
@@ -60,6 +61,7 @@ export async function handleMessage(message: Message, ctx: HandleContext): Promi
   const record: HandledRecord = {
     status: outcome.status === 'ingested' ? 'ingested' : outcome.status === 'skipped' ? 'skipped' : 'failed',
     lines: outcome.lines,
+    receivedAt,
     handledAt: new Date().toISOString(),
     topic: message.topic,
     partition: message.partition,

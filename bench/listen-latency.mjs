@@ -11,7 +11,8 @@
 // the engine's reaction, not a science module. Median and p95 over ALERTS, after the consumer
 // group's join (not counted).
 //
-// usage: node bench/listen-latency.mjs [--alerts 50] [--work DIR]     (after npx tsc -b)
+// usage: node bench/listen-latency.mjs [--alerts 50] [--work DIR] [--versioning off]   (after npx tsc -b)
+// --versioning off: no per-event git repositories (LLAMA_VERSIONING=off), to see what the commits cost.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -23,7 +24,9 @@ import { gunzipSync } from 'node:zlib';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LLAMA = join(REPO, 'packages', 'cli', 'bin', 'llama.js');
-const { values } = parseArgs({ options: { alerts: { type: 'string', default: '50' }, work: { type: 'string', default: '/tmp/llama-listen-latency' } } });
+const { values } = parseArgs({
+  options: { alerts: { type: 'string', default: '50' }, work: { type: 'string', default: '/tmp/llama-listen-latency' }, versioning: { type: 'string', default: 'on' } },
+});
 const ALERTS = Number(values.alerts);
 const WORK = resolve(values.work);
 const RUN = join(WORK, 'run');
@@ -42,7 +45,7 @@ const spec = {
   ],
 };
 writeFileSync(join(WORK, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
-const env = { ...process.env, HOME: join(WORK, 'home'), LLAMA_CACHEDIR: join(WORK, 'cache'), LLAMA_OUTPUT_DIR: join(WORK, 'out'), LLAMA_DEV_MODE: '1' };
+const env = { ...process.env, HOME: join(WORK, 'home'), LLAMA_CACHEDIR: join(WORK, 'cache'), LLAMA_OUTPUT_DIR: join(WORK, 'out'), LLAMA_DEV_MODE: '1', LLAMA_VERSIONING: values.versioning };
 
 const children = [];
 function start(command, args, options = {}) {
@@ -111,7 +114,7 @@ const pct = (list, p) => {
 };
 const line = (label, key) => `| ${label} | ${pct(rows.map((r) => r[key]), 50)} ms | ${pct(rows.map((r) => r[key]), 95)} ms |`;
 const commit = execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-console.log(`${ALERTS} alerts, ${new Date().toISOString()}, commit ${commit}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}`);
+console.log(`${ALERTS} alerts, versioning ${values.versioning}, ${new Date().toISOString()}, commit ${commit}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}`);
 console.log('| from the producer timestamp to | median | p95 |\n|---|---:|---:|');
 console.log(line('the listener has the message', 'delivered'));
 console.log(line('event directory complete (files, flags, git commits)', 'complete'));

@@ -194,6 +194,9 @@ describe.skipIf(skip !== undefined)('llama listen (real broker: kcat mock cluste
     await logged(l, /the broker 127\.0\.0\.1:\d+ is reachable again after an outage of \d+ s/, 1);
     await produce(broker.address, 'igwn.gwalert', lvkAlert({ supereventId: 'MS260103c', alertType: 'PRELIMINARY', skymap: SMALL_SKYMAP }));
     await logged(l, 'created MS260103c');
+    // Gone for good (connections refused now, not hanging): reported, and a stop is still clean.
+    await broker.stop();
+    await logged(l, /the broker 127\.0\.0\.1:\d+ has not answered for \d+ s/, 2);
     expect((await stop(l)).code).toBe(0);
     noStackTrace(l.output().stderr);
   });

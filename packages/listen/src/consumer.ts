@@ -64,7 +64,15 @@ function saslOptions(auth: BrokerAuth | undefined): SASLOptions | undefined {
  * auto-commit). Returns the exit code.
  */
 export async function listen(config: ListenConfig, hooks: ListenHooks): Promise<number> {
-  const { log } = hooks;
+  // kafkajs may still report (a crash, a retry) after this function has returned and the
+  // caller has closed its log: nothing is said then.
+  let closed = false;
+  const log: ListenLog = {
+    debug: (m) => closed || hooks.log.debug(m),
+    info: (m) => closed || hooks.log.info(m),
+    warning: (m) => closed || hooks.log.warning(m),
+    error: (m) => closed || hooks.log.error(m),
+  };
   const env = hooks.env ?? process.env;
   registerZstdCodec();
   if (config.auth?.mechanism === 'oauthbearer') {
@@ -141,7 +149,13 @@ export async function listen(config: ListenConfig, hooks: ListenHooks): Promise<
   });
 
   const fault = env['LLAMA_LISTEN_FAULT'];
-  const onMessage = async (topic: string, partition: number, message: { offset: string; value: Buffer | null; timestamp: string }): Promise<void> => {
+  let inHand: Promise<void> | undefined;
+  const onMessage = (topic: string, partition: number, message: { offset: string; value: Buffer | null; timestamp: string }): Promise<void> => {
+    const work = handleOne(topic, partition, message);
+    inHand = work.catch(() => {});
+    return work;
+  };
+  const handleOne = async (topic: string, partition: number, message: { offset: string; value: Buffer | null; timestamp: string }): Promise<void> => {
     liveness.contact();
     if (topicKind(topic) === 'heartbeat') liveness.beat();
     const started = Date.now();
@@ -200,8 +214,32 @@ export async function listen(config: ListenConfig, hooks: ListenHooks): Promise<
     return 0;
   } finally {
     liveness.stop();
-    // Waits for the running eachMessage (which commits) before leaving the group.
-    await consumer.disconnect().catch((error: unknown) => log.warning(`disconnect: ${error instanceof Error ? error.message : String(error)}`));
+    // The message in hand is finished (and its offset committed, if the broker is there)...
+    if (inHand !== undefined) await withTimeout(inHand, 60_000);
+    // ...then the group is left. kafkajs's disconnect waits for its fetch loop, which retries
+    // for a long time while the broker is gone: not committing more is safe (what is not
+    // committed is delivered again), hanging on the way out is not.
+    const left = await withTimeout(
+      consumer.disconnect().then(
+        () => true,
+        (error: unknown) => (log.warning(`leaving the consumer group: ${error instanceof Error ? error.message : String(error)}`), true),
+      ),
+      DISCONNECT_TIMEOUT_MS,
+    );
+    if (left !== true) log.warning(`the broker did not let the consumer leave its group within ${DISCONNECT_TIMEOUT_MS / 1000} s; stopping without it`);
+    closed = true;
+  }
+}
+
+const DISCONNECT_TIMEOUT_MS = 5000;
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -259,6 +259,9 @@ async function handler(args: ArgumentsCamelCase<ListenArgs>): Promise<void> {
     process.off('SIGINT', onSignal);
     await log.flush();
     releaseLockDir(ownLockDir);
+    // kafkajs can keep retry timers alive after a stop with the broker gone; they must not keep
+    // a stopped listener's process alive (this timer itself does not).
+    setTimeout(() => process.exit(), 2000).unref();
   }
 }
 

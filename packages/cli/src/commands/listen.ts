@@ -85,7 +85,7 @@ function builder(yargs: Argv): Argv<ListenArgs> {
     .option('heartbeat-timeout', { type: 'number', default: 60, describe: 'Seconds without gcn.heartbeat, or without an answer from the broker, before it is an error (logged; Slack with --err-alert); 0: off' })
     .option('replay', { type: 'string', array: true, describe: 'Ingest archived or recorded messages (files or archive directories) through the same path, then exit' })
     .option('flags', { ...FLAGS_OPTION, describe: `Flags over each alert's preset (TRIGGERED_PUBLIC for S… superevents, else TRIGGERED_TEST). ${FLAGS_OPTION.describe}` })
-    .option('err-alert', { type: 'boolean', default: false, describe: 'Post liveness errors and failures to Slack (SLACK_API_TOKEN_LLAMA).' })
+    .option('err-alert', { type: 'boolean', default: false, describe: 'Post liveness errors (silent heartbeat, unreachable broker), unarchivable messages and a consumer that gives up to Slack (SLACK_API_TOKEN_LLAMA).' })
     .option('logfile', { alias: 'l', type: 'string', describe: `Archival logfile, always at DEBUG (default ${join(logsDir(env), 'llama-listen.log')}); /dev/null disables it.` })
     .option('verbosity', { alias: 'v', type: 'string', choices: [...VERBOSITIES], default: 'info' as Verbosity, describe: 'Level logged to STDERR; none silences it.' })
     .option('foreground', { alias: 'F', type: 'boolean', default: false, describe: `Stay in the foreground instead of starting a daemon (whose log goes to ${logsDir(env)}/listen-<lockdir name>.log).` })

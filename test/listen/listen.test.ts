@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
@@ -276,7 +276,7 @@ describe.skipIf(skip !== undefined)('llama listen (real broker: kcat mock cluste
 });
 
 describe.skipIf(skip !== undefined)('llama listen as a daemon', () => {
-  it('starts detached, is listed by -R, refuses a second listener on the same run, and stops cleanly with -k', async () => {
+  it('starts detached, is listed by -R, refuses a second listener on the same run, feeds a llama run daemon beside it, and stops cleanly with -k', async () => {
     const args = ['listen', '--no-tls', '--broker', broker.address, '--run', home.runDir, '--heartbeat-timeout', '0', '-l', '/dev/null'];
     const started = await llama(args, { env: home.env });
     expect(started.code).toBe(0);
@@ -289,8 +289,20 @@ describe.skipIf(skip !== undefined)('llama listen as a daemon', () => {
     const second = await llama([...args, '-F'], { env: home.env });
     expect(second.code).toBe(2);
     expect(second.stderr.trim()).toBe(`llama: a llama listener is already running for ${home.runDir} (pid ${pid}); stop it with llama listen -k, or start with -K`);
+    // The observing-run setup: a `llama run` daemon on the same run directory beside it (it does
+    // not take the listener for a competitor), analysing what the listener makes.
+    const spec = join(home.root, 'spec.json');
+    writeFileSync(spec, JSON.stringify({ name: 'after-listen', rules: [
+      { name: 'SkymapInfo', output: 'skymap_info.json', external: true },
+      { name: 'Analysed', output: 'analysed.txt', inputs: ['skymap_info.json'], command: 'cp skymap_info.json analysed.txt' },
+    ] }));
+    const run = await llama(['run', `${home.runDir}/`, '--rules', spec, '-l', '/dev/null'], { env: home.env });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('started daemon pid');
     await produce(broker.address, 'igwn.gwalert', lvkAlert({ supereventId: 'MS260103c', alertType: 'PRELIMINARY', skymap: SMALL_SKYMAP }));
     await waitFor('the daemon ingesting', () => readFileSync(log, 'utf8').includes('created MS260103c'));
+    await waitFor('llama run analysing the new event', () => existsSync(join(home.runDir, 'MS260103c', 'analysed.txt')));
+    expect((await llama(['run', `${home.runDir}/`, '-k'], { env: home.env })).code).toBe(0);
     const killed = await llama(['listen', '--run', home.runDir, '-k'], { env: home.env });
     expect(killed.code).toBe(0);
     expect(killed.stdout).toContain(`stopping listener pid ${pid}`);
@@ -349,6 +361,18 @@ describe.skipIf(skip !== undefined)('llama listen authentication (fake GCN token
     const r = await llama(['listen', '-F', '--run', home.runDir], { env: { ...home.env, GCN_CLIENT_ID: '', GCN_CLIENT_SECRET: '' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^llama: GCN Kafka needs client credentials: set GCN_CLIENT_ID and GCN_CLIENT_SECRET, or --credentials FILE/);
+  });
+
+  it('the igwn-alert profile starts a SASL/SCRAM login with its credentials (the mock refuses the SASL handshake), never logging the password', async () => {
+    const l = startLlama(['listen', '-F', '--profile', 'igwn-alert', '--no-tls', '--broker', broker.address, '--run', home.runDir, '-l', '/dev/null', '-v', 'debug'], {
+      env: { ...home.env, IGWN_ALERT_USERNAME: 'albert.einstein', IGWN_ALERT_PASSWORD: 'scram-password-123' },
+    });
+    listeners.push(l);
+    await logged(l, 'listening to gracedb.superevent');
+    await logged(l, /SaslHandshake|does not support/);
+    l.child.kill('SIGTERM');
+    expect((await l.exited).code).toBe(0);
+    expect(l.output().stderr).not.toContain('scram-password-123');
   });
 
   it('accepted credentials: the token is fetched before connecting (the mock broker has no SASL to check it) and never logged', async () => {

@@ -35,7 +35,7 @@ const pipelineRulesDir = join(pipelinesDist, 'rules') + sep;
 const fromBundle = (file) => relative(cliDist, file).split(sep).join('/');
 
 /** Bare imports left to Node (loaded on first use, outside the bundle). */
-const EXTERNAL_PACKAGES = new Set(['@llama/pipelines', '@llama/web', 'winston', '@slack/web-api']);
+const EXTERNAL_PACKAGES = new Set(['@llama/pipelines', '@llama/web', '@llama/listen', 'winston', '@slack/web-api']);
 
 /**
  * Bundled modules keep their own `import.meta.url` (yargs finds its locales with it, version.ts

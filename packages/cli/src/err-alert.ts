@@ -12,7 +12,7 @@ export interface MaintainerAlerter {
  * llama-notifications; users in LLAMA_SLACK_MAINTAINERS are tagged). SLACK_API_URL points the
  * client elsewhere (tests use a fake on 127.0.0.1). A missing token is a startup error.
  */
-export async function createMaintainerAlerter(env: Env, onSendFailure: (message: string) => void): Promise<MaintainerAlerter> {
+export async function createMaintainerAlerter(env: Env, onSendFailure: (message: string) => void, command = 'llama run'): Promise<MaintainerAlerter> {
   const token = env['SLACK_API_TOKEN_LLAMA'];
   if (token === undefined || token === '') {
     throw new ConfigError('--err-alert needs SLACK_API_TOKEN_LLAMA (a Slack bot token of the LLAMA workspace) in the environment', { code: 'no-slack-token' });
@@ -28,7 +28,7 @@ export async function createMaintainerAlerter(env: Env, onSendFailure: (message:
     async alert(summary, error) {
       const tags = maintainers.map((m) => (/^[UW][A-Z0-9]+$/.test(m) ? `<@${m}>` : `@${m}`)).join(' ');
       const detail = error instanceof Error ? (error.stack ?? error.message) : describeError(error);
-      const text = `${tags ? `${tags} ` : ''}llama run on ${process.env['HOSTNAME'] ?? 'this host'} (pid ${process.pid}): ${summary}\n\`\`\`${detail.slice(0, 3500).split(token).join('[token]')}\`\`\``;
+      const text = `${tags ? `${tags} ` : ''}${command} on ${process.env['HOSTNAME'] ?? 'this host'} (pid ${process.pid}): ${summary}\n\`\`\`${detail.slice(0, 3500).split(token).join('[token]')}\`\`\``;
       try {
         await client.chat.postMessage({ channel, text });
       } catch (sendError) {

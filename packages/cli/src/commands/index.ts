@@ -35,6 +35,7 @@ export function lazyCommand(command: string, describe: string, load: () => Promi
 
 export const commands = [
   lazyCommand('run [run]', 'Keep event directories up to date: once (-o), in the foreground (-F) or as a daemon', async () => (await import('./run.js')).runCommand),
+  lazyCommand('listen', 'Receive alerts from GCN Kafka into event directories: archive, ingest, commit (foreground -F or daemon)', async () => (await import('./listen.js')).listenCommand),
   lazyCommand('event', 'Manage event directories: init, and an operator\'s actions (veto, unveto, lock, unlock, clear-cooldown, clear-intent, clear-lock, replace)', async () => (await import('./event.js')).eventCommand),
   lazyCommand('status [run]', 'Show every event at a glance (one line each, newest first), or every rule of one event with its state and reason', async () => (await import('./status.js')).statusCommand),
   lazyCommand('serve [runs..]', 'Serve live web pages of runs, events and files (with actions) on 127.0.0.1', async () => (await import('./serve.js')).serveCommand),

@@ -22,4 +22,4 @@ export * from './execute/lock.js';
 export * from './execute/generate.js';
 export * from './execute/trigger.js';
 export * from './execute/run-pass.js';
-export { processAlive, writeFileAtomicSync } from './util/fs.js';
+export { describeFsCause, ensureUsableDir, mkdirpSync, processAlive, writeFileAtomicSync } from './util/fs.js';

@@ -57,7 +57,7 @@ export function checkRunTarget(arg: string | undefined, target: RunTarget, oneSh
     }
   }
   const problem = validateEventId(target.glob);
-  if (problem !== undefined) throw new ConfigError(`${shown}: ${problem}`, { code: 'bad-event-id' });
+  if (problem !== undefined) throw new ConfigError(`run argument ${JSON.stringify(shown)}: ${problem}`, { code: 'bad-event-id' });
   if (oneShot && stat === undefined) throw new ConfigError(`the event directory ${eventDir} does not exist`, { code: 'no-event-dir' });
   if (oneShot && !stat?.isDirectory()) throw new ConfigError(`${eventDir} is not a directory`, { code: 'no-event-dir' });
 }

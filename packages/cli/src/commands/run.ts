@@ -160,6 +160,7 @@ const EPILOGUE = `Run and event glob: give the run directory followed by a slash
   /run/directory/       every event of that run directory (same as /run/directory/'*')
   .  or  NAME           a bare name (no slash) is the event directory it names: '.' is the current directory
   ./  or  ./'*'         the current directory as the run directory, every event in it
+
 A glob without wildcards names one event: it must be a valid event id (letters, digits, '_', '-', '.';
 starting with a letter or digit). A directory that holds event directories is a run directory: give it
 with a trailing slash. With -o, a named event directory that does not exist is an error (exit 2).
@@ -257,7 +258,10 @@ async function relaunchLoop(argv: readonly string[], log: CliLog, lockDir: strin
   }
 }
 
-/** Start a detached copy of this command in the foreground mode; the parent holds its lock directory for it. */
+/**
+ * Start a detached copy of this command in the foreground mode: a daemon, whose lock directory
+ * the parent holds for it, or a one-shot pass (no lock directory).
+ */
 function launchDaemon(argv: readonly string[], lockDir: string | undefined, logFile: string): number {
   const fd = openSync(logFile, 'a');
   const args = [...argv, '-F'];

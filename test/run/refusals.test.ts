@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LLAMA_BIN, llama, tempHome } from '../helpers/llama.js';
+import { LLAMA_BIN, llama, REPO, tempHome } from '../helpers/llama.js';
 
 /** Every path under a directory (to show that nothing was written). */
 function tree(dir: string): string[] {
@@ -97,6 +97,12 @@ describe('an unusable environment is a configuration error', () => {
     const output = await llama(['run', `${runDir}/`, '-o', '-F'], { env: { ...env, LLAMA_OUTPUT_DIR: join(file, 'sub') } });
     expect(output.code).toBe(2);
     expect(oneLine(output.stderr)).toContain(`LLAMA_OUTPUT_DIR, ${join(file, 'sub', 'logs')} is not usable: a component of the path is a file`);
+    // The commands that create events say the same of the default run directory.
+    for (const args of [['event', 'init', 'S1'], ['ingest', 'gcn', join(REPO, 'test', 'ingest', 'fixtures', 'S260105x-1-Preliminary.xml')]]) {
+      const r = await llama(args, { env: { ...env, LLAMA_OUTPUT_DIR: join(file, 'sub') } });
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(oneLine(r.stderr)).toContain(`the run directory ${join(file, 'sub', 'current_run')} is not usable: a component of the path is a file`);
+    }
   });
 
   it('-l paths that cannot be written: one line, exit 2, promptly (no spinning)', async () => {

@@ -125,6 +125,17 @@ describe('hostile event ids through every entry', () => {
     const nulResult = await llama(['ingest', 'alert', '--run', run, nul]);
     expect(nulResult.code).toBe(1);
     expect(nulResult.stderr).toContain('contains a control character');
+    // A leading "-" (argv would take it for an option) arriving in an alert or a notice.
+    const dashAlert = join(tmp.path, 'dash.json');
+    await writeFile(dashAlert, lvkAlert({ supereventId: '-rf', alertType: 'PRELIMINARY', skymap: null }));
+    const dash = await llama(['ingest', 'alert', '--run', run, dashAlert]);
+    expect(dash.code).toBe(1);
+    expect(dash.stderr).toContain('the event id "-rf" starts with "-"');
+    const dashNotice = join(tmp.path, 'dash.xml');
+    await writeFile(dashNotice, notice.replace('ivorn="ivo://gwnet/LVC#S260105x-1-Preliminary"', 'ivorn="ivo://gwnet/LVC#-rf-1-Preliminary"'));
+    const dashGcn = await llama(['ingest', 'gcn', '--run', run, dashNotice]);
+    expect(dashGcn.code).toBe(1);
+    expect(dashGcn.stderr).toContain('starts with "-"');
     for (const [id, reason] of HOSTILE) {
       const r = await llama(['ingest', 'gracedb', id, '--run', run]);
       expect({ id, code: r.code }).toEqual({ id, code: 1 });

@@ -56,6 +56,15 @@ describe('llama run on a run directory given as an event', () => {
     expect(daemon.code).toBe(2);
     expect(tree(root)).toEqual(before);
     expect(existsSync(join(runDir, '.git'))).toBe(false);
+    // Events of a --rules run need not carry LLAMA's markers: a directory of directories is a run too.
+    const plain = join(root, 'plain');
+    mkdirSync(join(plain, 'a'), { recursive: true });
+    mkdirSync(join(plain, 'b'));
+    writeFileSync(join(plain, 'a', 'raw.dat'), 'x\n');
+    const rules = await llama(['run', plain, '-o', '-F'], { env });
+    expect(rules.code).toBe(2);
+    expect(oneLine(rules.stderr)).toContain(`llama run ${plain}/`);
+    expect(existsSync(join(plain, '.git'))).toBe(false);
     // The suggested form works.
     const ok = await llama(['run', `${runDir}/`, '-o', '-F', '--dry-run'], { env });
     expect(ok.code, ok.stderr).toBe(0);

@@ -21,15 +21,22 @@ function isEventDir(dir: string): boolean {
   return EVENT_MARKERS.some((m) => existsSync(join(dir, m)));
 }
 
-/** A child of `dir` that is an event directory, if any (the first in name order). */
+/**
+ * A child of `dir` showing that `dir` is a run directory, if any: an event directory (the first in
+ * name order), or, when `dir` holds directories and no files at all (events of a `--rules` run need
+ * not have LLAMA's markers), its first directory.
+ */
 function someEventChild(dir: string): string | undefined {
-  let names: string[];
+  let entries: import('node:fs').Dirent[];
   try {
-    names = readdirSync(dir).sort();
+    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name));
   } catch {
     return undefined;
   }
-  return names.find((n) => !n.startsWith('.') && statSync(join(dir, n), { throwIfNoEntry: false })?.isDirectory() === true && isEventDir(join(dir, n)));
+  const dirs = entries.filter((e) => statSync(join(dir, e.name), { throwIfNoEntry: false })?.isDirectory() === true).map((e) => e.name);
+  const marked = dirs.find((n) => isEventDir(join(dir, n)));
+  if (marked !== undefined) return marked;
+  return dirs.length > 0 && dirs.length === entries.length ? dirs[0] : undefined;
 }
 
 /**

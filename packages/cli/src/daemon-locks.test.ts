@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { globsIntersect, lockDirName, quotePlus, simplifyGlob, unquotePlus } from './daemon-locks.js';
+import { competes, globsIntersect, lockDirName, quotePlus, simplifyGlob, unquotePlus, type DaemonEntry } from './daemon-locks.js';
 
 describe('3.5.1 daemon lock naming', () => {
   it('quote_plus like Python', () => {
@@ -24,6 +24,19 @@ describe('3.5.1 daemon lock naming', () => {
     expect(globsIntersect('S*z', 'S19*')).toBe(true);
     expect(globsIntersect('S190425z', 'S*z')).toBe(true);
     expect(globsIntersect('S190425a', 'S*z')).toBe(false);
+  });
+});
+
+describe('competing daemons', () => {
+  const entry = (runDirs: string[] | undefined, glob: string): DaemonEntry => ({ lockDir: '/x', name: 'x', runDirs, glob, pid: 1, commandLine: undefined, startedAt: undefined, alive: true });
+  it('compete only when run directories AND globs intersect (3.5.1: OR)', () => {
+    expect(competes(entry(['/runs/a'], '*'), ['/runs/b'], '*')).toBe(false);
+    expect(competes(entry(['/runs/a'], 'S*'), ['/runs/a'], 'G*')).toBe(false);
+    expect(competes(entry(['/runs/a'], 'S*'), ['/runs/a'], 'S19*')).toBe(true);
+    expect(competes(entry(['/runs/a', '/runs/b'], '*'), ['/runs/b'], 'S1')).toBe(true);
+    // A hashed (long) run part cannot be compared: assumed to intersect.
+    expect(competes(entry(undefined, '*'), ['/runs/b'], 'S1')).toBe(true);
+    expect(competes(entry(undefined, 'G*'), ['/runs/b'], 'S1')).toBe(false);
   });
 });
 

@@ -114,10 +114,16 @@ export function listDaemons(root: string): DaemonEntry[] {
   return entries;
 }
 
-/** 3.5.1's conservative comparison: run directories intersect OR globs intersect. */
+/**
+ * Two daemons compete when some event directory could be selected by both: their run
+ * directories intersect AND their globs intersect. (3.5.1 used OR, so a daemon on /runs/a/
+ * refused to start beside one on /runs/b/; a deliberate deviation, see README "Daemons".)
+ * A run part hashed for length (over 120 characters) cannot be compared: it is assumed to
+ * intersect.
+ */
 export function competes(entry: DaemonEntry, runDirs: readonly string[], glob: string): boolean {
-  const sameRun = entry.runDirs === undefined ? false : entry.runDirs.some((r) => runDirs.includes(r));
-  return sameRun || globsIntersect(entry.glob, glob);
+  const sameRun = entry.runDirs === undefined ? true : entry.runDirs.some((r) => runDirs.includes(r));
+  return sameRun && globsIntersect(entry.glob, glob);
 }
 
 /** Remove lock directories whose process is gone; returns what was removed. */

@@ -26,4 +26,4 @@ export * from './execute/trigger.js';
 export * from './execute/run-pass.js';
 export * from './execute/backend.js';
 export * from './execute/actions.js';
-export { hostName, processAlive, writeFileAtomicSync } from './util/fs.js';
+export { describeFsCause, ensureUsableDir, hostName, mkdirpSync, processAlive, writeFileAtomicSync } from './util/fs.js';

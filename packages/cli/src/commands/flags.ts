@@ -1,6 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { ConfigError, FLAG_NAMES, FLAG_PRESETS, FLAGS_FILENAME, readEventFlags, updateEventFlags, validateFlags, type Flags } from '@llama/core';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { ConfigError, FLAG_NAMES, FLAG_PRESETS, FLAGS_FILENAME, readEventFlags, updateEventFlags, validateEventId, validateFlags, type Flags } from '@llama/core';
 import type { Argv, CommandModule } from 'yargs';
 import { FLAGS_OPTION, flagUpdateFromWords, reportError } from './flag-options.js';
 
@@ -25,6 +25,17 @@ function flagNames(...sets: readonly Flags[]): string[] {
 function looksLikeEventDir(dir: string): boolean {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return false;
   return [FLAGS_FILENAME, 'skymap_info.json', '.git'].some((name) => existsSync(join(dir, name)));
+}
+
+/** FLAGS.json's string values as they are (for the BEFORE column of a repair). */
+function rawFlags(eventDir: string): Flags {
+  try {
+    const raw: unknown = JSON.parse(readFileSync(join(eventDir, FLAGS_FILENAME), 'utf8'));
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return {};
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  } catch {
+    return {};
+  }
 }
 
 function presetTable(): string {
@@ -60,27 +71,34 @@ export const flagsCommand: CommandModule<object, FlagsArgs> = {
     for (const dir of dirs) {
       const eventDir = resolve(dir);
       try {
+        const badId = validateEventId(basename(eventDir));
+        if (badId !== undefined) throw new ConfigError(`${dir}: ${badId}`, { code: 'bad-event-id' });
         if (!looksLikeEventDir(eventDir)) {
           throw new ConfigError(`${dir} is not an event directory (no FLAGS.json, skymap_info.json or .git; create one with llama event init)`);
         }
-        const before = await readEventFlags(eventDir);
-        if (!before.ok) throw new ConfigError(`cannot read the flags of ${eventDir}`, { diagnostics: before.error });
+        const read = await readEventFlags(eventDir);
+        if (!read.ok && update === undefined) {
+          throw new ConfigError(`cannot read the flags of ${eventDir}; repair them with llama flags ${dir} --flags FLAG=VALUE (or a preset)`, { diagnostics: read.error });
+        }
+        // A FLAGS.json with bad values is shown as it is, so that setting them repairs it.
+        const before: Flags = read.ok ? read.value : rawFlags(eventDir);
         process.stdout.write(`${eventDir}\n`);
         if (update === undefined) {
-          process.stdout.write(table([['FLAG', 'VALUE'], ...flagNames(before.value).map((k) => [k, before.value[k] ?? ''])]));
+          process.stdout.write(table([['FLAG', 'VALUE'], ...flagNames(before).map((k) => [k, before[k] ?? ''])]));
           continue;
         }
         const dryRun = argv['dry-run-flags'] === true;
         let after: Flags;
         if (dryRun) {
-          const merged = validateFlags({ ...before.value, ...update });
-          if (!merged.ok) throw new ConfigError(`invalid flags for ${eventDir}`, { diagnostics: merged.error });
+          const unfixed = read.ok ? [] : read.error.filter((d) => d.subject === undefined || !Object.hasOwn(update as object, d.subject));
+          const merged = validateFlags({ ...before, ...update });
+          if (unfixed.length > 0 || !merged.ok) throw new ConfigError(`invalid flags for ${eventDir}`, { diagnostics: merged.ok ? unfixed : merged.error });
           after = merged.value;
         } else {
           after = await updateEventFlags(eventDir, update, { message: `Set flags with llama flags: ${Object.entries(update).map(([k, v]) => `${k}=${v}`).join(' ')}` });
         }
-        const rows = flagNames(before.value, after).map((k) => {
-          const pre = before.value[k] ?? '';
+        const rows = flagNames(before, after).map((k) => {
+          const pre = before[k] ?? '';
           const post = after[k] ?? '';
           return [k, pre, post, pre === post ? '' : 'changed'];
         });

@@ -38,10 +38,11 @@ import {
 import { devModeProblem } from '../dev-mode.js';
 import { createMaintainerAlerter, type MaintainerAlerter } from '../err-alert.js';
 import { CliLog, VERBOSITIES, type Verbosity } from '../logging.js';
-import { archivalLogfile, daemonLockRoot, defaultRunDir, logsDir, stateDir } from '../paths.js';
+import { archivalLogfile, cacheDir, daemonLockRoot, defaultRunDir, logsDir, stateDir } from '../paths.js';
 import { JsonCollector } from '../reporters/json.js';
 import { logEngineEvent, ProgressLine } from '../reporters/log.js';
 import { formatPlanText } from '../reporters/plan-text.js';
+import { checkEnvironment, checkLogFile, checkRunTarget, envSource } from '../run-checks.js';
 import { parseRunTarget, type RunTarget } from '../run-target.js';
 import { choosePipeline, formatPipeline } from '../select-pipeline.js';
 import { helpRequested } from '../help.js';
@@ -136,7 +137,7 @@ function builder(yargs: Argv): Argv<RunArgs> {
     .option('num-updated', { alias: 'n', type: 'number', default: 40, describe: 'Number of most recently modified event directories to keep updated.' })
     .option('foreground', { alias: 'F', type: 'boolean', default: false, describe: `Stay in the foreground, logging to STDERR, instead of starting a daemon (whose log goes to ${logsDir(env)}/<lockdir name>.log).` })
     .option('running-daemons', { alias: 'R', type: 'boolean', default: false, describe: `List the running llama daemons recorded in ${daemonLockRoot(env)} and clean up entries whose process is gone.` })
-    .option('kill', { alias: 'k', type: 'boolean', default: false, describe: 'Stop daemons covering competing run directories or event globs (SIGTERM, then SIGKILL), then exit.' })
+    .option('kill', { alias: 'k', type: 'boolean', default: false, describe: 'Stop daemons that could select the same event directories (same run directory and intersecting globs; SIGTERM, then SIGKILL), then exit.' })
     .option('killfirst', { alias: 'K', type: 'boolean', default: false, describe: 'Like --kill, but continue and start afterwards.' })
     .option('relaunch', { alias: 'r', type: 'boolean', default: false, describe: 'Relaunch llama run (with backoff) whenever it fails; stop on a clean exit.' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan (every step with its reason, counted per rule) and exit without writing.' })
@@ -170,11 +171,19 @@ const EPILOGUE = `Run and event glob: give the run directory followed by a slash
   /run/directory/       every event of that run directory (same as /run/directory/'*')
   .  or  NAME           a bare name (no slash) is the event directory it names: '.' is the current directory
   ./  or  ./'*'         the current directory as the run directory, every event in it
-  ./.                   the current directory as the run directory, matching the eventid '.' literally
+
+A glob without wildcards names one event: it must be a valid event id (letters, digits, '_', '-', '.';
+starting with a letter or digit). A directory that holds event directories is a run directory: give it
+with a trailing slash. With -o, a named event directory that does not exist is an error (exit 2).
+
+Daemons: a continuous run (without -o) holds a lock in $LLAMA_CACHEDIR/llamad.run.d; a second one that
+could select the same event directories (same run directory AND intersecting globs; 3.5.1 refused when
+either intersected) refuses to start. A one-shot run (-o, with or without -F) takes no lock and works
+beside a daemon: per-event locks keep them from making the same file twice.
 
 Examples:
   llama run                                  continually update the default run directory (a daemon)
-  llama run /tmp/llamatest                   continually update a test run directory
+  llama run /tmp/llamatest/                  continually update every event of the run directory /tmp/llamatest
   llama run .                                keep monitoring only the current event directory
   llama run . -o -f IceCubeNeutrinoList      one attempt at IceCubeNeutrinoList here (if its inputs exist), then quit
   llama run . -o +f IceCubeNeutrinoList      the same, generating missing inputs first
@@ -260,20 +269,23 @@ async function relaunchLoop(argv: readonly string[], log: CliLog, lockDir: strin
   }
 }
 
-/** Start a detached copy of this command in the foreground mode; the parent holds its lock directory for it. */
-function launchDaemon(argv: readonly string[], lockDir: string, logFile: string): number {
+/**
+ * Start a detached copy of this command in the foreground mode: a daemon, whose lock directory
+ * the parent holds for it, or a one-shot pass (no lock directory).
+ */
+function launchDaemon(argv: readonly string[], lockDir: string | undefined, logFile: string): number {
   const fd = openSync(logFile, 'a');
   const args = [...argv, '-F'];
   const child = spawn(process.execPath, [process.argv[1] as string, 'run', ...args], {
     detached: true,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, [LOCKDIR_ENV]: lockDir },
+    env: { ...process.env, ...(lockDir === undefined ? {} : { [LOCKDIR_ENV]: lockDir }) },
     cwd: process.cwd(),
   });
   closeSync(fd);
   child.unref();
   const pid = child.pid as number;
-  writeDaemonInfo(lockDir, pid, ['llama', 'run', ...argv].join(' '));
+  if (lockDir !== undefined) writeDaemonInfo(lockDir, pid, ['llama', 'run', ...argv].join(' '));
   return pid;
 }
 
@@ -342,11 +354,26 @@ async function handler(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
   const dryRun = args.dryRun;
   const continuous = !args.runonce && !dryRun;
   const foreground = args.foreground || dryRun || args.json || inheritedLockDir !== undefined;
+  checkRunTarget(args.run, target, !continuous);
+  checkEnvironment({
+    cacheDir: cacheDir(),
+    cacheVar: envSource(env, 'LLAMA_CACHEDIR'),
+    ...(foreground && args.logfile !== archivalLogfile(env) ? {} : { logsDir: logsDir(), logsVar: `the log directory of ${envSource(env, 'LLAMA_OUTPUT_DIR')},` }),
+  });
+  checkLogFile(args.logfile);
 
-  // Daemons (continuous runs) own a lock directory; one-shot runs rely on per-event locks so
-  // that `llama run . -o +f X` works beside a daemon.
+  // Only daemons (continuous runs) own a lock directory. One-shot runs (-o, with or without -F)
+  // take none: per-event locks and intents keep them from colliding with a daemon, so
+  // `llama run . -o +f X` works inside a run a daemon watches.
   let ownLockDir = inheritedLockDir;
-  if (continuous || (!foreground && inheritedLockDir === undefined)) {
+  if (!continuous && !foreground) {
+    mkdirSync(logsDir(), { recursive: true });
+    const oneShotLog = join(logsDir(), `${lockDirName([target.runDir], target.glob)}.log`);
+    const pid = launchDaemon(runArgv, undefined, oneShotLog);
+    process.stdout.write(`llama run: started pid ${pid} for one pass over ${target.runDir}/${target.glob}\n  log: ${oneShotLog}\n`);
+    return;
+  }
+  if (continuous) {
     cleanDeadDaemons(daemonLockRoot());
     const rivals = competitors(target, inheritedLockDir);
     if (rivals.length > 0) {

@@ -23,6 +23,15 @@ describe('FLAGS.json', () => {
     const bad = parseFlagAssignments(['UPLOAD', 'ROLE=pilot']);
     expect(bad.ok).toBe(false);
   });
+  it('matches flag names and values case-insensitively to the seven flags, and refuses others with the choices', () => {
+    const r = parseFlagAssignments(['rerun', 'upload=True', 'Icecube_Upload=FALSE']);
+    expect(r.ok && r.value).toMatchObject({ ROLE: 'observation', UPLOAD: 'true', ICECUBE_UPLOAD: 'false' });
+    expect(r.ok && Object.keys(r.value).every((k) => k === k.toUpperCase())).toBe(true);
+    const unknown = parseFlagAssignments(['FOO=bar']);
+    expect(!unknown.ok && unknown.error[0]?.message).toBe('"FOO" is not a flag; the flags are ROLE, ONLINE, VETOED, UPLOAD, ICECUBE_UPLOAD, BLINDED_NEUTRINOS, MANUAL');
+    const value = parseFlagAssignments(['upload=perhaps']);
+    expect(!value.ok && value.error[0]?.message).toBe('flag UPLOAD="perhaps" is not one of true, false');
+  });
   it('serialises sorted with indent 4, as 3.5.1', () => {
     expect(serializeFlags({ ROLE: 'test', MANUAL: 'false' })).toBe('{\n    "MANUAL": "false",\n    "ROLE": "test"\n}\n');
   });

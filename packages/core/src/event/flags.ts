@@ -58,25 +58,46 @@ export function validateFlags(raw: unknown): Result<Flags, Diagnostic[]> {
   return problems.length > 0 ? err(problems) : ok(Object.freeze(flags));
 }
 
-/** Parse `PRESET` or `K=V` words (as `llama flags --flags` takes them) into a flag update. */
+/** A flag name as an operator may type it (`upload`, `Upload`) → the flag it means, if any. */
+export function canonicalFlagName(name: string): FlagName | undefined {
+  return FLAG_NAMES.find((flag) => flag === name.toUpperCase());
+}
+
+/**
+ * Parse `PRESET` or `K=V` words (as `llama flags --flags` takes them) into a flag update. Names
+ * and values are matched case-insensitively to the seven flags and their values (`upload=True` is
+ * UPLOAD=true); anything else is refused with the valid choices, so no stray key ever lands in
+ * FLAGS.json.
+ */
 export function parseFlagAssignments(words: readonly string[]): Result<Record<string, string>, Diagnostic[]> {
   const update: Record<string, string> = {};
   const problems: Diagnostic[] = [];
   for (const word of words) {
-    if (isPresetName(word)) {
-      Object.assign(update, FLAG_PRESETS[word]);
+    const preset = Object.keys(FLAG_PRESETS).find((p) => p === word.toUpperCase());
+    if (preset !== undefined && isPresetName(preset)) {
+      Object.assign(update, FLAG_PRESETS[preset]);
       continue;
     }
     const eq = word.indexOf('=');
     if (eq <= 0) {
-      problems.push({ code: 'flag-syntax', subject: word, message: `"${word}" is neither a preset (${Object.keys(FLAG_PRESETS).join(', ')}) nor KEY=VALUE` });
+      problems.push({ code: 'flag-syntax', subject: word, message: `"${word}" is neither a preset (${Object.keys(FLAG_PRESETS).join(', ')}) nor FLAG=VALUE` });
       continue;
     }
-    update[word.slice(0, eq)] = word.slice(eq + 1);
+    const name = canonicalFlagName(word.slice(0, eq));
+    const value = word.slice(eq + 1);
+    if (name === undefined) {
+      problems.push({ code: 'flag-unknown', subject: word.slice(0, eq), message: `"${word.slice(0, eq)}" is not a flag; the flags are ${FLAG_NAMES.join(', ')}` });
+      continue;
+    }
+    const allowed: readonly string[] = FLAG_VALUES[name];
+    const canonical = allowed.find((v) => v === value.toLowerCase());
+    if (canonical === undefined) {
+      problems.push({ code: 'flag-bad-value', subject: name, message: `flag ${name}=${JSON.stringify(value)} is not one of ${allowed.join(', ')}` });
+      continue;
+    }
+    update[name] = canonical;
   }
-  if (problems.length > 0) return err(problems);
-  const checked = validateFlags(update);
-  return checked.ok ? ok(update) : err(checked.error);
+  return problems.length > 0 ? err(problems) : ok(update);
 }
 
 /** Serialise flags as 3.5.1 does: sorted keys, indent 4. */

@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
 import { TMP_DIRNAME } from '../event/paths.js';
 
 /**
@@ -90,4 +91,65 @@ let host: string | undefined;
 export function hostName(): string {
   host ??= hostname();
   return host;
+}
+
+/** An errno as an operator reads it. */
+export function describeFsCause(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'a component of the path is a file, not a directory';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOENT':
+      return 'no such file or directory, and it cannot be created there';
+    case 'EEXIST':
+      return 'it exists and is not a directory';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EISDIR':
+      return 'it is a directory';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * Make sure a directory exists and this process can create files in it; a ConfigError (exit 2)
+ * naming `what`, the path and the cause otherwise. An unusable environment is a configuration
+ * error, never an internal one.
+ */
+export function ensureUsableDir(path: string, what: string): void {
+  try {
+    mkdirpSync(path);
+    accessSync(path, constants.W_OK | constants.X_OK);
+    if (!statSync(path).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'EEXIST' });
+  } catch (error) {
+    throw new ConfigError(`${what} ${path} is not usable: ${describeFsCause(error)}`, { code: 'environment', cause: error });
+  }
+}
+
+/**
+ * `mkdir -p` one component at a time. Node's recursive mkdirSync never returns on a path under
+ * /proc (mkdir answers ENOENT there, and it retries the parent forever): this one fails.
+ */
+export function mkdirpSync(path: string): void {
+  const missing: string[] = [];
+  let dir = resolve(path);
+  while (statSync(dir, { throwIfNoEntry: false }) === undefined) {
+    missing.push(dir);
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
 }

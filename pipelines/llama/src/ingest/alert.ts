@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { initEvent, type EventRef } from '@llama/core';
+import type { EventRef } from '@llama/core';
 import { parseLvkAlert, type LvkAlertEvent } from '../alerts/igwn-alert.js';
 import { isSupereventId } from '../gracedb/ids.js';
 import { fitsHeaderValue, isGzip, skymapProblem } from '../gracedb/fits-check.js';
@@ -11,7 +11,6 @@ import { ingestGraceDbMessage } from './lvalert.js';
 import { parseSkymapInfo, skymapNameVersion, type SkymapInfoData } from '../skymap-info.js';
 import {
   ensureRunDir,
-  eventsOfGraceId,
   IngestError,
   nowIso,
   openEvent,
@@ -95,12 +94,9 @@ export async function ingestAlert(bytes: Uint8Array, source: string, options: In
   if (alert.event === undefined) {
     await ensureRunDir(options.runDir);
     const messages: string[] = [];
-    let target = eventsOfGraceId(options.runDir, sid).find((e) => e.eventId === sid);
-    if (target === undefined) {
-      target = await initEvent(options.runDir, sid, { flags: { ...preset, ...options.flags, VETOED: 'true' } });
-      messages.push(`created ${sid} to record the retraction`);
-    }
-    await writeTrigger(options, target, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
+    const writeAlert = (event: EventRef): Promise<void> => writeTrigger(options, event, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
+    const { created } = await openEvent(options, sid, sid, { ...preset, VETOED: 'true' }, writeAlert);
+    if (created) messages.push(`created ${sid} to record the retraction`);
     const vetoed = await vetoGraceId(options.runDir, sid, `retracted by ${via}`);
     messages.push(`${sid} retracted: wrote ${LVAlertJSON.filename} in ${sid} and set VETOED=true in ${vetoed.join(', ')}`);
     return { source, status: 'ingested', events: vetoed, messages };
@@ -111,29 +107,35 @@ export async function ingestAlert(bytes: Uint8Array, source: string, options: In
     const problem = skymapProblem(skymap);
     if (problem !== undefined) throw new IngestError(`${source}: the alert's skymap is not a usable FITS file: ${problem}`);
   }
-  const { event, created, flags } = await openEvent(options, sid, sid, preset);
-  const messages = [`${created ? 'created' : 'updated'} ${sid} (${alert.alertType}${flags?.['VETOED'] === 'true' ? ', VETOED' : ''})`];
-  await writeTrigger(options, event, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
-  if (skymap === undefined) {
-    messages.push('the alert carries no skymap; skymap_info.json and lvc_skymap.fits.gz unchanged');
-    return { source, status: 'ingested', events: [sid], messages };
-  }
-  const previous = await existingSkymap(event);
-  const name = alertSkymapName(alert.event, skymap);
-  const version = alertSkymapVersion(name, skymap, previous);
-  // The skymap first: LvcSkymapFits is generate-once, so once it exists the engine never
-  // downloads it; SkymapInfo second, so no pass sees the new SkymapInfo without its skymap.
-  await writeTrigger(options, event, LvcSkymapFits, isGzip(skymap) ? skymap : new Uint8Array(gzipSync(skymap)), `Wrote LvcSkymapFits from the skymap in the ${via}.\n\n${LvcSkymapFits.filename}\n`);
-  const info: SkymapInfoData = {
-    event_time_iso: alert.event.time,
-    graceid: sid,
-    far: alert.event.far,
-    notice_time_iso: alert.timeCreated ?? nowIso(options),
-    pipeline: alert.event.pipeline.toUpperCase(),
-    skymap_filename: `${name},${version}`,
-    alert_type: 'igwn-alert',
+  const alertEvent = alert.event;
+  // What the alert brings, written into the new event before it appears, or into the existing one.
+  let written: string[] = [];
+  const fill = async (event: EventRef): Promise<void> => {
+    written = [];
+    await writeTrigger(options, event, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
+    if (skymap === undefined) {
+      written.push('the alert carries no skymap; skymap_info.json and lvc_skymap.fits.gz unchanged');
+      return;
+    }
+    const previous = await existingSkymap(event);
+    const name = alertSkymapName(alertEvent, skymap);
+    const version = alertSkymapVersion(name, skymap, previous);
+    // The skymap first: LvcSkymapFits is generate-once, so once it exists the engine never
+    // downloads it; SkymapInfo second, so no pass sees the new SkymapInfo without its skymap.
+    await writeTrigger(options, event, LvcSkymapFits, isGzip(skymap) ? skymap : new Uint8Array(gzipSync(skymap)), `Wrote LvcSkymapFits from the skymap in the ${via}.\n\n${LvcSkymapFits.filename}\n`);
+    const info: SkymapInfoData = {
+      event_time_iso: alertEvent.time,
+      graceid: sid,
+      far: alertEvent.far,
+      notice_time_iso: alert.timeCreated ?? nowIso(options),
+      pipeline: alertEvent.pipeline.toUpperCase(),
+      skymap_filename: `${name},${version}`,
+      alert_type: 'igwn-alert',
+    };
+    await writeSkymapInfo(options, event, info, `Generated SkymapInfo from ${via}.\n\nskymap_info.json\n`);
+    written.push(`wrote lvc_skymap.fits.gz (${skymap.length} bytes) and skymap_info.json (${info.skymap_filename})`);
   };
-  await writeSkymapInfo(options, event, info, `Generated SkymapInfo from ${via}.\n\nskymap_info.json\n`);
-  messages.push(`wrote lvc_skymap.fits.gz (${skymap.length} bytes) and skymap_info.json (${info.skymap_filename})`);
+  const { created, flags } = await openEvent(options, sid, sid, preset, fill);
+  const messages = [`${created ? 'created' : 'updated'} ${sid} (${alert.alertType}${flags?.['VETOED'] === 'true' ? ', VETOED' : ''})`, ...written];
   return { source, status: 'ingested', events: [sid], messages };
 }

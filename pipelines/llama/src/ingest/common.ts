@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   discoverEvents,
+  ensureUsableDir,
   FLAG_PRESETS,
-  initEvent,
+  createEventAtomically,
   readEventFlags,
   updateEventFlags,
   writeTriggeredFile,
@@ -41,8 +42,9 @@ export interface IngestOptions {
   readonly engineVersion?: string;
 }
 
+/** Create the run directory if needed; an unusable one is a configuration error (exit 2) naming path and cause. */
 export async function ensureRunDir(runDir: string): Promise<void> {
-  await mkdir(runDir, { recursive: true });
+  ensureUsableDir(runDir, 'the run directory');
 }
 
 /** Every event of the run that belongs to a GraceID (`S…` itself and `S…-<serial>-<Type>`). */
@@ -65,25 +67,38 @@ export async function isRetracted(runDir: string, graceId: string): Promise<bool
 }
 
 /**
- * Create the event (or keep it) and set its flags: the given preset, except that an event
- * already vetoed stays vetoed (3.5.1 flag_preset_freeze_veto), and a retracted GraceID is vetoed.
+ * Create the event complete, or update the existing one, and write what the input brings.
+ * A new event gets the preset with `--flags` over it, built aside with `fill` and renamed into
+ * place (createEventAtomically), so a daemon watching the run never sees it half-made. An existing
+ * event keeps its operator's flags (3.5.1 re-applied the preset on every notice, undoing
+ * `llama flags … UPLOAD=false`): only `--flags` given to this ingest and the flags a notice
+ * decides (VETOED, for a retracted GraceID) change; an event already vetoed stays vetoed (3.5.1
+ * flag_preset_freeze_veto). `fill` then writes into the existing event. When another process
+ * creates the same event at the same moment, its copy wins and ours is applied as an update.
  */
 export async function openEvent(
   options: IngestOptions,
   eventId: string,
   graceId: string,
   preset: Readonly<Record<string, string>> | undefined,
+  fill?: (event: EventRef) => Promise<void>,
 ): Promise<{ event: EventRef; created: boolean; flags: Record<string, string> | undefined }> {
   await ensureRunDir(options.runDir);
-  const existing = discoverEvents(options.runDir).find((e) => e.eventId === eventId);
-  let flags: Record<string, string> | undefined = options.flags === undefined && preset === undefined ? undefined : { ...preset, ...options.flags };
-  if (existing !== undefined && flags !== undefined && options.flags?.['VETOED'] === undefined) {
-    const current = await readEventFlags(existing.eventDir);
-    if (current.ok && current.value['VETOED'] === 'true') flags['VETOED'] = 'true';
+  const retracted = await isRetracted(options.runDir, graceId);
+  const forNew: Record<string, string> = { ...preset, ...options.flags, ...(retracted ? { VETOED: 'true' } : {}) };
+  const { event, created } = await createEventAtomically(options.runDir, eventId, { flags: forNew, ...(fill === undefined ? {} : { fill }) });
+  if (created) return { event, created, flags: forNew };
+  // Only what this ingest was told (--flags) or what the notice decides; never the preset.
+  const update: Record<string, string> = { ...options.flags, ...(retracted ? { VETOED: 'true' } : {}) };
+  let flags: Record<string, string> | undefined;
+  if (Object.keys(update).length > 0) {
+    flags = { ...(await updateEventFlags(event.eventDir, update, { message: `Updated flags of ${eventId}` })) };
+  } else {
+    const current = await readEventFlags(event.eventDir);
+    flags = current.ok ? { ...current.value } : undefined;
   }
-  if (await isRetracted(options.runDir, graceId)) flags = { ...(flags ?? {}), VETOED: 'true' };
-  const event = await initEvent(options.runDir, eventId, flags === undefined ? {} : { flags });
-  return { event, created: existing === undefined, flags };
+  await fill?.(event);
+  return { event, created, flags };
 }
 
 export async function writeTrigger(options: IngestOptions, event: EventRef, rule: Rule, content: string | Uint8Array, message: string): Promise<void> {

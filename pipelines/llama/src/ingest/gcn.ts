@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { initEvent } from '@llama/core';
+import type { EventRef } from '@llama/core';
 import { parseVoEvent, skymapFilenameFromUrl, type LvkNotice } from '../alerts/voevent.js';
 import { canonicalJson } from '../gracedb/products.js';
 import { Advok, LvcGcnXml, LvcRetractionXml } from '../rules/triggers.js';
@@ -60,35 +60,40 @@ export async function ingestGcnNotice(bytes: Uint8Array, source: string, options
 
   if (notice.noticeType === 'Retraction') {
     await ensureRunDir(options.runDir);
-    let targets = eventsOfGraceId(options.runDir, notice.graceId);
+    const targets = eventsOfGraceId(options.runDir, notice.graceId);
     const messages: string[] = [];
+    const writeRetraction = (event: EventRef): Promise<void> =>
+      writeTrigger(options, event, LvcRetractionXml, bytes, `Ingested LvcRetractionXml from ${via}.\n\n${LvcRetractionXml.filename}\n`);
     if (targets.length === 0) {
       // Nothing to retract yet: keep the retraction in its own event so later notices are vetoed too.
-      targets = [await initEvent(options.runDir, notice.eventId, { flags: { ...preset, ...options.flags, VETOED: 'true' } })];
+      await openEvent(options, notice.eventId, notice.graceId, { ...preset, VETOED: 'true' }, writeRetraction);
       messages.push(`no event of ${notice.graceId} in ${options.runDir} yet; recorded the retraction in ${notice.eventId}`);
     }
-    for (const event of targets) {
-      await writeTrigger(options, event, LvcRetractionXml, bytes, `Ingested LvcRetractionXml from ${via}.\n\n${LvcRetractionXml.filename}\n`);
-    }
+    for (const event of targets) await writeRetraction(event);
     const vetoed = await vetoGraceId(options.runDir, notice.graceId, `retracted by ${via}`);
     messages.push(`${notice.graceId} retracted: wrote ${LvcRetractionXml.filename} and set VETOED=true in ${vetoed.join(', ')}`);
     return { source, status: 'ingested', events: vetoed, messages };
   }
 
-  const { event, created, flags } = await openEvent(options, notice.eventId, notice.graceId, preset);
-  const messages = [`${created ? 'created' : 'updated'} ${event.eventId} (${notice.noticeType}, role ${notice.role}${flags?.['VETOED'] === 'true' ? ', VETOED' : ''})`];
-  await writeTrigger(options, event, LvcGcnXml, bytes, `Ingested LvcGcnXml from ${via}.\n\n${LvcGcnXml.filename}\n`);
-  const info = skymapInfoFromNotice(notice, nowIso(options));
-  if (typeof info === 'string') {
-    messages.push(`no skymap_info.json for ${event.eventId}: ${info}`);
-  } else {
-    await writeSkymapInfo(options, event, info, `Generated SkymapInfo from ${via}.\n\nskymap_info.json\n`);
-    messages.push(`wrote skymap_info.json (${info.skymap_filename}, ${info.alert_type})`);
-  }
-  if (notice.noticeType === 'Initial' || notice.noticeType === 'Update') {
-    const advok = { alert_type: 'gcn', notice_time_iso: notice.noticeTimeIso ?? nowIso(options) };
-    await writeTrigger(options, event, Advok, canonicalJson(advok), `Generated Advok from ${via}.\n\n${Advok.filename}\n`);
-    messages.push('wrote advok.json');
-  }
+  // What the notice brings, written into the new event before it appears, or into the existing one.
+  let written: string[] = [];
+  const fill = async (event: EventRef): Promise<void> => {
+    written = [];
+    await writeTrigger(options, event, LvcGcnXml, bytes, `Ingested LvcGcnXml from ${via}.\n\n${LvcGcnXml.filename}\n`);
+    const info = skymapInfoFromNotice(notice, nowIso(options));
+    if (typeof info === 'string') {
+      written.push(`no skymap_info.json for ${event.eventId}: ${info}`);
+    } else {
+      await writeSkymapInfo(options, event, info, `Generated SkymapInfo from ${via}.\n\nskymap_info.json\n`);
+      written.push(`wrote skymap_info.json (${info.skymap_filename}, ${info.alert_type})`);
+    }
+    if (notice.noticeType === 'Initial' || notice.noticeType === 'Update') {
+      const advok = { alert_type: 'gcn', notice_time_iso: notice.noticeTimeIso ?? nowIso(options) };
+      await writeTrigger(options, event, Advok, canonicalJson(advok), `Generated Advok from ${via}.\n\n${Advok.filename}\n`);
+      written.push('wrote advok.json');
+    }
+  };
+  const { event, created, flags } = await openEvent(options, notice.eventId, notice.graceId, preset, fill);
+  const messages = [`${created ? 'created' : 'updated'} ${event.eventId} (${notice.noticeType}, role ${notice.role}${flags?.['VETOED'] === 'true' ? ', VETOED' : ''})`, ...written];
   return { source, status: 'ingested', events: [event.eventId], messages };
 }

@@ -1,7 +1,7 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { riderPaths } from '@llama/core';
+import { riderPaths, type EventRef } from '@llama/core';
 import { supereventIdProblem } from '../alerts/event-id.js';
 import { createGraceDbClient, newestLoggedVersion, type GraceDbClient, type GraceDbLogEntry } from '../gracedb/client.js';
 import { graceDbConfigFromEnv } from '../gracedb/config.js';
@@ -77,23 +77,27 @@ export async function ingestFromGraceDb(graceId: string, options: IngestOptions 
     if (error instanceof GraceDbError || error instanceof RangeError) throw new IngestError(`${graceId}: ${error.message}`, { cause: error });
     throw error;
   }
-  const { event, created } = await openEvent(options, graceId, graceId, undefined);
-  const messages = [`${created ? 'created' : 'updated'} ${graceId}`];
-  // A SkymapInfo naming another skymap makes the stored one wrong: LvcSkymapFits is
-  // generate-once, so remove it and let the next pass download the new one.
-  try {
-    const previous = parseSkymapInfo(await readFile(join(event.eventDir, 'skymap_info.json'), 'utf8'));
-    const stored = join(event.eventDir, LvcSkymapFits.filename);
-    if (previous.skymap_filename !== info.skymap_filename) {
-      const riders = riderPaths(event.eventDir, LvcSkymapFits.filename);
-      const hadSkymap = existsSync(stored);
-      for (const path of [stored, riders.metadata, riders.cooldown]) if (existsSync(path)) unlinkSync(path);
-      if (hadSkymap) messages.push(`removed lvc_skymap.fits.gz (was ${previous.skymap_filename}); the next pass downloads ${info.skymap_filename}`);
+  let written: string[] = [];
+  const fill = async (event: EventRef): Promise<void> => {
+    written = [];
+    // A SkymapInfo naming another skymap makes the stored one wrong: LvcSkymapFits is
+    // generate-once, so remove it and let the next pass download the new one.
+    try {
+      const previous = parseSkymapInfo(await readFile(join(event.eventDir, 'skymap_info.json'), 'utf8'));
+      const stored = join(event.eventDir, LvcSkymapFits.filename);
+      if (previous.skymap_filename !== info.skymap_filename) {
+        const riders = riderPaths(event.eventDir, LvcSkymapFits.filename);
+        const hadSkymap = existsSync(stored);
+        for (const path of [stored, riders.metadata, riders.cooldown]) if (existsSync(path)) unlinkSync(path);
+        if (hadSkymap) written.push(`removed lvc_skymap.fits.gz (was ${previous.skymap_filename}); the next pass downloads ${info.skymap_filename}`);
+      }
+    } catch {
+      // no previous SkymapInfo
     }
-  } catch {
-    // no previous SkymapInfo
-  }
-  await writeSkymapInfo(options, event, info, `Manually generated SkymapInfo from GraceDB ${graceId}.\n\nskymap_info.json\n`);
-  messages.push(`wrote skymap_info.json (${info.skymap_filename}, event time ${info.event_time_iso}, FAR ${info.far} Hz, ${info.pipeline})`);
+    await writeSkymapInfo(options, event, info, `Manually generated SkymapInfo from GraceDB ${graceId}.\n\nskymap_info.json\n`);
+    written.push(`wrote skymap_info.json (${info.skymap_filename}, event time ${info.event_time_iso}, FAR ${info.far} Hz, ${info.pipeline})`);
+  };
+  const { created } = await openEvent(options, graceId, graceId, undefined, fill);
+  const messages = [`${created ? 'created' : 'updated'} ${graceId}`, ...written];
   return { source: graceId, status: 'ingested', events: [graceId], messages };
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FLAG_PRESETS } from '@llama/core';
+import { FLAG_PRESETS, type EventRef } from '@llama/core';
 import type { GraceDbMessage } from '../alerts/igwn-alert.js';
 import { canonicalJson } from '../gracedb/products.js';
 import { createGraceDbClient } from '../gracedb/client.js';
@@ -30,24 +30,31 @@ export async function ingestGraceDbMessage(bytes: Uint8Array, message: GraceDbMe
   }
   const test = message.category !== 'Production' || !message.uid.startsWith('S');
   const preset = test ? FLAG_PRESETS.TRIGGERED_TEST : FLAG_PRESETS.TRIGGERED_INTERNAL;
-  const { event, created, flags } = await openEvent(options, message.uid, message.uid, preset);
-  const messages = [`${created ? 'created' : 'updated'} ${message.uid} (igwn-alert ${message.alertType}${flags?.['VETOED'] === 'true' ? ', VETOED' : ''})`];
   const via = `igwn-alert ${message.alertType} message for ${message.uid}`;
-  if (!existsSync(join(event.eventDir, LVAlertJSON.filename))) {
-    await writeTrigger(options, event, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
-    messages.push(`wrote ${LVAlertJSON.filename}`);
-  }
-  if (message.labels.includes('ADVOK')) {
-    if (!existsSync(join(event.eventDir, LVAlertAdvok.filename))) {
-      const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
-      await writeTrigger(options, event, LVAlertAdvok, canonicalJson(parsed), `Ingested LVAlertAdvok from ${via}.\n\n${LVAlertAdvok.filename}\n`);
-      messages.push(`wrote ${LVAlertAdvok.filename}`);
+  // What the message brings, written into the new event before it appears, or into the existing one.
+  let written: string[] = [];
+  const fill = async (event: EventRef): Promise<void> => {
+    written = [];
+    if (!existsSync(join(event.eventDir, LVAlertJSON.filename))) {
+      await writeTrigger(options, event, LVAlertJSON, bytes, `Ingested LVAlertJSON from ${via}.\n\n${LVAlertJSON.filename}\n`);
+      written.push(`wrote ${LVAlertJSON.filename}`);
     }
-    if (!existsSync(join(event.eventDir, Advok.filename))) {
-      await writeTrigger(options, event, Advok, canonicalJson({ alert_type: 'lvalert', notice_time_iso: nowIso(options) }), `Generated Advok from ${via}.\n\n${Advok.filename}\n`);
-      messages.push(`wrote ${Advok.filename}`);
+    if (message.labels.includes('ADVOK')) {
+      if (!existsSync(join(event.eventDir, LVAlertAdvok.filename))) {
+        const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
+        await writeTrigger(options, event, LVAlertAdvok, canonicalJson(parsed), `Ingested LVAlertAdvok from ${via}.\n\n${LVAlertAdvok.filename}\n`);
+        written.push(`wrote ${LVAlertAdvok.filename}`);
+      }
+      if (!existsSync(join(event.eventDir, Advok.filename))) {
+        await writeTrigger(options, event, Advok, canonicalJson({ alert_type: 'lvalert', notice_time_iso: nowIso(options) }), `Generated Advok from ${via}.\n\n${Advok.filename}\n`);
+        written.push(`wrote ${Advok.filename}`);
+      }
     }
-  }
+  };
+  const { event, created, flags } = await openEvent(options, message.uid, message.uid, preset, fill);
+  const messages = [`${created ? 'created' : 'updated'} ${message.uid} (igwn-alert ${message.alertType}${flags?.['VETOED'] === 'true' ? ', VETOED' : ''})`, ...written];
+  // SkymapInfo needs GraceDB, which may fail: the event exists first, so a retry
+  // (llama ingest gracedb) has something to update.
   if (!existsSync(join(event.eventDir, SkymapInfo.filename))) {
     try {
       const client = createGraceDbClient(graceDbConfigFromEnv(options.env));

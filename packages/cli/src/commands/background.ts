@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { describeError } from '@llama/core';
-import type { significance as sigTypes, skymap as skyTypes } from '@llama/pipelines';
+import type { significance as sigTypes } from '@llama/pipelines';
 import type { Argv, CommandModule } from 'yargs';
 
 interface BackgroundArgs {
@@ -11,6 +11,7 @@ interface BackgroundArgs {
   skymaps: number;
   skymap?: string[];
   seed: number;
+  method: string;
   output: string;
   merge: boolean;
   quiet: boolean;
@@ -22,27 +23,29 @@ const usage = (message: string): void => {
 };
 
 /**
- * `llama background`: background trials for the GW+neutrino p-values. For each population ×
- * instrument set, scrambled neutrinos drawn from the background model are evaluated against a set
- * of skymaps (random synthetic GW-like maps, or the files given with --skymap), and the sorted
- * odds ratios are written as a gzipped table (the pipeline ships one in pipelines/llama/data/).
+ * `llama background`: the background odds table for the significance p-values, made as 3.5.1
+ * made NEUTRINO_POPULATIONS: simulated events (population-like GW skymaps, or the files given
+ * with --skymap, plus neutrino lists drawn from the background neutrino sample) run through the
+ * same odds code. The trials are `significance.runBackgroundChunk(seed, trials, options)` (pure,
+ * one row per event) and the table is `significance.mergeBackgroundRows(rows, options)`.
  */
 export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
   command: 'background',
-  describe: 'Compute the background odds-ratio table used for significance p-values',
+  describe: 'Compute the background odds table used for significance p-values (3.5.1 method)',
   builder: (y) =>
     y
       .option('population', { type: 'string', array: true, default: ['bns', 'bbh'], describe: 'Populations (bns, bbh)' })
       .option('instruments', { type: 'string', array: true, default: ['H1,L1', 'H1,L1,V1'], describe: 'Detector networks, e.g. H1,L1 H1,L1,V1' })
-      .option('trials', { type: 'number', default: 10000, describe: 'Trials per population and network' })
-      .option('skymaps', { type: 'number', default: 100, describe: 'Number of synthetic GW-like skymaps to spread the trials over' })
-      .option('skymap', { type: 'string', array: true, describe: 'Use these skymap files (FITS or LLAMA HDF5) instead of synthetic ones' })
+      .option('trials', { type: 'number', default: 10000, describe: 'Simulated events per population and network' })
+      .option('skymaps', { type: 'number', default: 100, describe: 'Synthetic population-like skymaps to spread the trials over' })
+      .option('skymap', { type: 'string', array: true, describe: 'Use these skymap files (FITS or LLAMA HDF5, with DISTMEAN) instead of synthetic ones' })
       .option('seed', { type: 'number', default: 1, describe: 'Random seed (the table is reproducible)' })
+      .option('method', { type: 'string', default: 'llama-3.5.1-opa', describe: 'Odds method (llama-3.5.1-opa or llama-3.5.1-opa-pairfix)' })
       .option('output', { alias: 'o', type: 'string', default: 'background-pvalues.json.gz', describe: 'Where to write the table (gzipped JSON)' })
-      .option('merge', { type: 'boolean', default: false, describe: 'Keep the other entries of an existing table at --output' })
+      .option('merge', { type: 'boolean', default: false, describe: 'Keep and extend the entries of an existing table at --output' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress on stderr' })
       .example('$0 background --trials 10000 -o pipelines/llama/data/background-pvalues.json.gz', 'regenerate the shipped table')
-      .example('$0 background --population bns --instruments H1,L1,V1 --skymap maps/*.fits --merge -o table.json.gz', 'add trials on real maps') as Argv<BackgroundArgs>,
+      .example('$0 background --population bns --instruments H1,L1,V1 --seed 2 --merge -o table.json.gz', 'add trials with another seed') as Argv<BackgroundArgs>,
   handler: async (argv) => {
     // Loaded here, not at startup: every llama command would otherwise pay for the science modules.
     const { significance: sig, skymap: sky } = await import('@llama/pipelines');
@@ -51,44 +54,56 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
     if (bad.length > 0) return usage(`unknown population ${bad.join(', ')} (expected bns or bbh)`);
     if (!Number.isInteger(argv.trials) || argv.trials < 1) return usage(`--trials must be a positive integer, got ${argv.trials}`);
     if (!Number.isInteger(argv.skymaps) || argv.skymaps < 1) return usage(`--skymaps must be a positive integer, got ${argv.skymaps}`);
+    if (!Number.isInteger(argv.seed)) return usage(`--seed must be an integer, got ${argv.seed}`);
+    if (!(sig.OPA_METHODS as readonly string[]).includes(argv.method)) return usage(`--method must be one of ${sig.OPA_METHODS.join(', ')}, got ${argv.method}`);
     const networks = argv.instruments.map((i) => sig.instrumentKey(i));
     const badNet = networks.filter((n) => !/^([A-Z]\d){2,}$/.test(n));
     if (badNet.length > 0) return usage(`--instruments needs two or more detectors like H1,L1; got ${argv.instruments.join(' ')}`);
     try {
-      const modelFile = await sig.loadNeutrinoModel(process.env);
-      let skymaps: Awaited<ReturnType<typeof skyTypes.readSkymapFits>>[] | undefined;
+      const sample = sig.loadBackgroundNeutrinos(process.env);
+      let skymaps: sigTypes.SimulatedSkymap[] | undefined;
       if (argv.skymap !== undefined && argv.skymap.length > 0) {
         skymaps = [];
         for (const file of argv.skymap) {
-          skymaps.push(/\.h(df)?5$/i.test(file) ? await sky.readSkymapHdf5(file) : await sky.readSkymapFits(file));
+          const map = /\.h(df)?5$/i.test(file) ? await sky.readSkymapHdf5(file) : await sky.readSkymapFits(file);
+          const distmean = map.meta.distMean;
+          if (distmean === undefined || !Number.isFinite(distmean)) throw new Error(`${file}: no DISTMEAN in the skymap header`);
+          skymaps.push({ skymap: map, distmean, label: file });
         }
       }
-      let base: ReturnType<typeof sigTypes.parseBackgroundTable> | undefined;
+      let base: sigTypes.BackgroundTable | undefined;
       if (argv.merge && existsSync(argv.output)) base = sig.parseBackgroundTable(readFileSync(argv.output), argv.output);
       const started = Date.now();
-      const table = await sig.buildBackgroundTable({
-        populations: populations as sigTypes.Population[],
-        instrumentSets: networks,
-        trials: argv.trials,
-        seed: argv.seed,
-        modelFile,
-        ...(skymaps === undefined ? { syntheticSkymaps: argv.skymaps } : { skymaps, skymapDescription: `${skymaps.length} skymap files: ${argv.skymap!.join(', ')}` }),
-        generator: `llama background --population ${populations.join(' ')} --instruments ${argv.instruments.join(' ')} --trials ${argv.trials} ${skymaps === undefined ? `--skymaps ${argv.skymaps}` : '--skymap …'} --seed ${argv.seed}`,
+      const rows: sigTypes.BackgroundRow[] = [];
+      let offset = 0;
+      for (const population of populations as sigTypes.Population[]) {
+        for (const instruments of networks) {
+          const t0 = Date.now();
+          // Each population × network gets its own seed so entries are independent.
+          const seed = argv.seed + 7919 * offset++;
+          if (!argv.quiet) process.stderr.write(`opa/${population}/o3/${instruments}: ${argv.trials} trials (seed ${seed})…\n`);
+          const chunk = sig.runBackgroundChunk(seed, argv.trials, {
+            population,
+            instruments,
+            sample,
+            method: argv.method as sigTypes.OpaMethod,
+            ...(skymaps === undefined ? { syntheticSkymaps: argv.skymaps } : { skymaps }),
+          });
+          rows.push(...chunk);
+          const sorted = chunk.map((r) => r.odds).sort((a, b) => a - b);
+          const q = (f: number): string => (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * f))] ?? 0).toPrecision(3);
+          process.stdout.write(`opa/${population}/o3/${instruments}: ${chunk.length} trials in ${((Date.now() - t0) / 1000).toFixed(1)} s; summed odds median ${q(0.5)}, 99th percentile ${q(0.99)}\n`);
+        }
+      }
+      const table = sig.mergeBackgroundRows(rows, {
+        sample,
+        generator: `llama background --population ${populations.join(' ')} --instruments ${argv.instruments.join(' ')} --trials ${argv.trials} ${skymaps === undefined ? `--skymaps ${argv.skymaps}` : `--skymap ${argv.skymap!.join(' ')}`} --seed ${argv.seed} --method ${argv.method}`,
         ...(base === undefined ? {} : { base }),
-        onProgress: (key, done, total) => {
-          if (!argv.quiet) process.stderr.write(`\r${key}: ${done}/${total} trials`);
-        },
-        onEntry: (key, entry, seconds) => {
-          const median = entry.combined_sum[Math.floor(entry.combined_sum.length / 2)] ?? 0;
-          const p01 = entry.combined_sum[Math.floor(entry.combined_sum.length * 0.99)] ?? 0;
-          if (!argv.quiet) process.stderr.write('\r');
-          process.stdout.write(`${key}: ${entry.trials} trials, ${entry.per_neutrino.length} neutrinos, ${seconds.toFixed(1)} s; combined odds median ${median.toPrecision(3)}, 99th percentile ${p01.toPrecision(3)}\n`);
-        },
       });
       // zlib loaded here: every llama run would load it up front from the bundle (~2 ms).
       const { gzipSync } = await import('node:zlib');
       await writeFile(argv.output, gzipSync(JSON.stringify(table)));
-      process.stdout.write(`wrote ${argv.output} (model ${table.model}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      process.stdout.write(`wrote ${argv.output} (sample ${sample.name}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
       process.exitCode = 0;
     } catch (error) {
       process.stderr.write(`llama background: ${describeError(error)}\n`);

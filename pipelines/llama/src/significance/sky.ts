@@ -1,0 +1,362 @@
+import { nest2xyf, pix2vec, type Xyf } from '../healpix/index.js';
+import type { Skymap } from '../skymap/types.js';
+import { AEFF_TABLE } from './tables-351.js';
+
+/**
+ * The sky sums of 3.5.1's signal terms, evaluated as 3.5.1 did on the map rasterised to its finest
+ * order (ligo.skymap `read_sky_map(nest=None)`): every finest-order pixel centre k carries
+ * P_k = density × pixel area, the flat-sky Gaussian PSF G_σ(ψ_k) = exp(−ψ²/2σ²)/(2πσ²) (deg⁻²,
+ * converted to sr⁻¹; ψ = arccos of the dot product, unclipped, in degrees) and the "Aeff" table
+ * at θ = 90° + δ_k. The full 12·4^order array is never built: the map's own pixels are visited
+ * as a tree of HEALPix nodes, nodes farther than a cut-off from the neutrino are skipped, and the
+ * rest are expanded into their finest-order children in blocks. The cut-off is chosen so the
+ * skipped part is provably below 1e-15 of the sum (or exactly zero: exp underflows beyond ~38.6σ).
+ */
+
+const R2D = 180 / Math.PI;
+const D2R = Math.PI / 180;
+/** astropy's 1/deg² → 1/sr factor. */
+const PER_DEG2_TO_PER_SR = R2D * R2D;
+/** Finest-order children enumerated per block (4^LEAF_LEVELS). */
+const LEAF_LEVELS = 3;
+/**
+ * Cut-offs tried in turn, in σ: the first whose skipped nodes are bounded below
+ * RELATIVE_TOLERANCE of the sum is used; beyond the last, exp(−k²/2) underflows to exactly 0.
+ */
+const CUT_SIGMAS = [8, 16, Math.sqrt(2 * 750)];
+const RELATIVE_TOLERANCE = 1e-15;
+
+/** 3.5.1 `Aeff(e, θ)` (utils.py:450-467), for every 10° zenith bin j = int(θ/10) (19 bins). */
+export function aeffByBin(e: number): Float64Array {
+  const logE = Math.log10(e);
+  let key = 'high_e';
+  let upper = 16;
+  for (let u = 5; u < 17; u++) {
+    if (logE < u / 2.0) {
+      key = String(u - 1);
+      upper = u;
+      break;
+    }
+  }
+  const [factor, exponent] = AEFF_TABLE[key]!;
+  const out = new Float64Array(19);
+  for (let j = 0; j < 19; j++) out[j] = 10 ** (factor[j]! + (logE - upper / 2.0 + 0.5) * 2.0 * exponent[j]!);
+  return out;
+}
+
+/** Scalar `Aeff(e, θ)`. */
+export function aeff(e: number, thetaDeg: number): number {
+  return aeffByBin(e)[Math.trunc(thetaDeg / 10)]!;
+}
+
+/** The flat Gaussian PSF of 3.5.1 (healpix/skymap.py:20-53), per sr, at angle ψ (deg). */
+export function psfGaussian(psiDeg: number, sigmaDeg: number): number {
+  const twoSigma2 = 2 * sigmaDeg ** 2;
+  return (Math.exp(-(psiDeg ** 2) / twoSigma2) / (Math.PI * twoSigma2)) * PER_DEG2_TO_PER_SR;
+}
+
+/** Healpix C++ `max_pixrad`: the largest centre-to-corner angle of a pixel at this order (rad). */
+export function maxPixrad(order: number): number {
+  const nside = 2 ** order;
+  const za = 2 / 3;
+  const pa = Math.PI / (4 * nside);
+  let t1 = 1 - 1 / nside;
+  t1 *= t1;
+  const zb = 1 - t1 / 3;
+  const sa = Math.sqrt((1 - za) * (1 + za));
+  const sb = Math.sqrt((1 - zb) * (1 + zb));
+  const dot = sa * sb * Math.cos(pa) + za * zb;
+  return Math.acos(Math.min(1, dot));
+}
+
+/** A neutrino on the sky: unit vector, σ (deg) and the Aeff values of its adjusted energy. */
+export interface SkySource {
+  readonly ra: number;
+  readonly dec: number;
+  readonly sigma: number;
+  readonly aeff: Float64Array;
+}
+
+interface Prepared {
+  readonly x: number;
+  readonly y: number;
+  readonly z: number;
+  /** ρ = √(x²+y²) and its azimuth, for dot = z·z_k + ρ·sinθ_k·cos(φ_k − φ). */
+  readonly rho: number;
+  readonly phi: number;
+  readonly sigma: number;
+  readonly twoSigma2: number;
+  readonly norm: number;
+  readonly aeff: Float64Array;
+  /** Largest PSF value and largest Aeff (for the bound on what is skipped). */
+  readonly g0: number;
+  readonly amax: number;
+}
+
+function prepare(s: SkySource): Prepared {
+  const ra = s.ra * D2R;
+  const dec = s.dec * D2R;
+  const x = Math.cos(dec) * Math.cos(ra);
+  const y = Math.cos(dec) * Math.sin(ra);
+  const z = Math.sin(dec);
+  const twoSigma2 = 2 * s.sigma ** 2;
+  const norm = PER_DEG2_TO_PER_SR / (Math.PI * twoSigma2);
+  let amax = 0;
+  for (const a of s.aeff) amax = Math.max(amax, a);
+  return { x, y, z, rho: Math.hypot(x, y), phi: Math.atan2(y, x), sigma: s.sigma, twoSigma2, norm, aeff: s.aeff, g0: norm, amax };
+}
+
+/** Block offsets: in-node x, y of the k-th child LEAF_LEVELS orders down (NESTED bit order). */
+function blockOffsets(levels: number): { dx: Int32Array; dy: Int32Array } {
+  const n = 4 ** levels;
+  const dx = new Int32Array(n);
+  const dy = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    let x = 0;
+    let y = 0;
+    for (let b = 0; b < levels; b++) {
+      x |= ((k >> (2 * b)) & 1) << b;
+      y |= ((k >> (2 * b + 1)) & 1) << b;
+    }
+    dx[k] = x;
+    dy[k] = y;
+  }
+  return { dx, dy };
+}
+
+const JRLL = [2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4];
+const JPLL = [1, 3, 5, 7, 0, 2, 4, 6, 1, 3, 5, 7];
+
+/** Sums over finest-order pixel centres, per kind of term. */
+export interface SingleSums {
+  /** Σ_k P_k A_k G_k (3.5.1 `five`'s integral). */
+  readonly weighted: number;
+  /** Σ_k A_k G_k and Σ_k G_k over the whole sky (the subthreshold `fivewogw`, normalize=True). */
+  readonly allSkyAG: number;
+  readonly allSkyG: number;
+}
+
+/**
+ * A skymap prepared for the sums: its pixels sorted by their first finest-order child, so every
+ * HEALPix node holds a contiguous run of them.
+ */
+export class SkySums {
+  readonly maxOrder: number;
+  readonly nside: number;
+  /** Σ P over the map (for the bound on skipped nodes). */
+  readonly totalProbability: number;
+  private readonly start: Float64Array;
+  private readonly pixOrder: Uint8Array;
+  /** P of one finest-order child of each map pixel (density × finest pixel area). */
+  private readonly childProb: Float64Array;
+  /** Prefix sums of the map pixels' probabilities (node masses for the bound on skipped nodes). */
+  private readonly prefixMass: Float64Array;
+  private readonly offsets: { dx: Int32Array; dy: Int32Array }[];
+  private readonly radius: Float64Array;
+  private readonly xyf: Xyf = { x: 0, y: 0, face: 0 };
+  /** Leaf evaluations of the last call (for tests and the bench). */
+  leaves = 0;
+
+  constructor(skymap: Skymap) {
+    const n = skymap.probDensity.length;
+    this.maxOrder = skymap.meta.maxOrder;
+    for (let i = 0; i < n; i++) this.maxOrder = Math.max(this.maxOrder, skymap.order[i]!);
+    this.nside = 2 ** this.maxOrder;
+    const idx = Array.from({ length: n }, (_, i) => i);
+    const startOf = (i: number): number => skymap.ipix[i]! * 4 ** (this.maxOrder - skymap.order[i]!);
+    idx.sort((a, b) => startOf(a) - startOf(b));
+    this.start = Float64Array.from(idx, startOf);
+    this.pixOrder = Uint8Array.from(idx, (i) => skymap.order[i]!);
+    const leafArea = (4 * Math.PI) / (12 * 4 ** this.maxOrder);
+    this.childProb = Float64Array.from(idx, (i) => skymap.probDensity[i]! * leafArea);
+    this.prefixMass = new Float64Array(n + 1);
+    for (let i = 0; i < n; i++) this.prefixMass[i + 1] = this.prefixMass[i]! + this.childProb[i]! * 4 ** (this.maxOrder - this.pixOrder[i]!);
+    this.totalProbability = this.prefixMass[n]!;
+    this.offsets = Array.from({ length: LEAF_LEVELS + 1 }, (_, l) => blockOffsets(l));
+    this.radius = Float64Array.from({ length: this.maxOrder + 1 }, (_, o) => maxPixrad(o) * (1 + 1e-6) + 1e-12);
+  }
+
+  /** The run [lo, hi) of map pixels inside node (order, pix). */
+  private run(order: number, pix: number, lo: number, hi: number): [number, number] {
+    const span = 4 ** (this.maxOrder - order);
+    const a = pix * span;
+    const b = a + span;
+    let l = lo;
+    let h = hi;
+    while (l < h) {
+      const m = (l + h) >> 1;
+      if (this.start[m]! < a) l = m + 1;
+      else h = m;
+    }
+    const first = l;
+    h = hi;
+    while (l < h) {
+      const m = (l + h) >> 1;
+      if (this.start[m]! < b) l = m + 1;
+      else h = m;
+    }
+    return [first, l];
+  }
+
+  /** Smallest angle (rad) between a node and a source: ≥ 0, a lower bound. */
+  private nodeDistance(order: number, pix: number, s: Prepared): number {
+    const [x, y, z] = pix2vec(order, pix);
+    const dot = Math.min(1, Math.max(-1, x * s.x + y * s.y + z * s.z));
+    return Math.max(0, Math.acos(dot) - this.radius[order]!);
+  }
+
+  /**
+   * Visit every finest-order child of the nodes within `cut` (rad) of every source, calling
+   * `leaf(P, z, sinθ, φ)`. Skipped nodes are reported to `skip(mass, leafCount, distances)` so the
+   * caller can bound what they would have added. Without `allSky`, nodes where the map has no
+   * pixel or zero probability are skipped (they add exactly 0).
+   */
+  private visit(
+    sources: readonly Prepared[],
+    cuts: readonly number[],
+    allSky: boolean,
+    leaf: (p: number, z: number, sth: number, phi: number) => void,
+    skip: (mass: number, leafCount: number, distances: readonly number[]) => void,
+  ): void {
+    const nside = this.nside;
+    const fact2 = 4 / (12 * nside * nside);
+    const fact1 = 2 * nside * fact2;
+    const halfPi = Math.PI / 2;
+    const distances = new Array<number>(sources.length).fill(0);
+    const recurse = (order: number, pix: number, lo: number, hi: number): void => {
+      const empty = lo >= hi;
+      // One map pixel covering the whole node: constant P; otherwise P varies or is absent.
+      const uniform = hi - lo === 1 && this.pixOrder[lo]! <= order;
+      const down = this.maxOrder - order;
+      const leafCount = 4 ** down;
+      const mass = empty ? 0 : uniform ? this.childProb[lo]! * leafCount : this.prefixMass[hi]! - this.prefixMass[lo]!;
+      if (!allSky && mass === 0) return;
+      let far = false;
+      for (let i = 0; i < sources.length; i++) {
+        distances[i] = this.nodeDistance(order, pix, sources[i]!);
+        if (distances[i]! > cuts[i]!) far = true;
+      }
+      if (far) {
+        skip(mass, leafCount, distances);
+        return;
+      }
+      if (down > LEAF_LEVELS || (!uniform && !empty)) {
+        for (let c = 0; c < 4; c++) {
+          const child = pix * 4 + c;
+          // A map pixel covering this node covers its children too.
+          const [l, h] = empty || uniform ? [lo, hi] : this.run(order + 1, child, lo, hi);
+          recurse(order + 1, child, l, h);
+        }
+        return;
+      }
+      const p = empty ? 0 : this.childProb[lo]!;
+      const { x: x0, y: y0, face } = nest2xyf(order, pix, this.xyf);
+      const { dx, dy } = this.offsets[down]!;
+      const scale = 2 ** down;
+      const jrll = JRLL[face]! * nside;
+      const jpll = JPLL[face]!;
+      const count = dx.length;
+      for (let k = 0; k < count; k++) {
+        const ix = x0 * scale + dx[k]!;
+        const iy = y0 * scale + dy[k]!;
+        const jr = jrll - ix - iy - 1;
+        let nr: number;
+        let z: number;
+        let sth: number;
+        if (jr < nside) {
+          nr = jr;
+          const tmp = nr * nr * fact2;
+          z = 1 - tmp;
+          sth = Math.sqrt(tmp * (2 - tmp));
+        } else if (jr > 3 * nside) {
+          nr = 4 * nside - jr;
+          const tmp = nr * nr * fact2;
+          z = tmp - 1;
+          sth = Math.sqrt(tmp * (2 - tmp));
+        } else {
+          nr = nside;
+          z = (2 * nside - jr) * fact1;
+          sth = Math.sqrt((1 - z) * (1 + z));
+        }
+        let tmp = jpll * nr + ix - iy;
+        if (tmp < 0) tmp += 8 * nr;
+        const phi = nr === nside ? 0.75 * halfPi * tmp * fact1 : (0.5 * halfPi * tmp) / nr;
+        leaf(p, z, sth, phi);
+      }
+      this.leaves += count;
+    };
+    for (let face = 0; face < 12; face++) {
+      const [l, h] = this.run(0, face, 0, this.start.length);
+      recurse(0, face, l, h);
+    }
+  }
+
+  /** Σ P·A·G for one source, and optionally the all-sky Σ A·G and Σ G (subthreshold). */
+  single(source: SkySource, allSky = false): SingleSums {
+    const s = prepare(source);
+    this.leaves = 0;
+    let result: SingleSums = { weighted: 0, allSkyAG: 0, allSkyG: 0 };
+    for (const k of CUT_SIGMAS) {
+      let weighted = 0;
+      let ag = 0;
+      let g = 0;
+      let tailWeighted = 0;
+      let tailAG = 0;
+      let tailG = 0;
+      const leaf = (p: number, z: number, sth: number, phi: number): void => {
+        const dot = z * s.z + sth * s.rho * Math.cos(phi - s.phi);
+        const psi = Math.acos(dot) * R2D;
+        const gk = Math.exp(-(psi * psi) / s.twoSigma2) * s.norm;
+        const a = s.aeff[Math.trunc((90 + (90 - thetaDeg(z, sth))) / 10)]!;
+        weighted += p * a * gk;
+        ag += a * gk;
+        g += gk;
+      };
+      const skip = (mass: number, leafCount: number, d: readonly number[]): void => {
+        const psi = d[0]! * R2D;
+        const gmax = Math.exp(-(psi * psi) / s.twoSigma2) * s.norm;
+        tailWeighted += mass * s.amax * gmax;
+        tailAG += leafCount * s.amax * gmax;
+        tailG += leafCount * gmax;
+      };
+      this.visit([s], [k * s.sigma * D2R], allSky, leaf, skip);
+      result = { weighted, allSkyAG: ag, allSkyG: g };
+      const ok = tailWeighted <= RELATIVE_TOLERANCE * weighted && (!allSky || (tailAG <= RELATIVE_TOLERANCE * ag && tailG <= RELATIVE_TOLERANCE * g));
+      if (ok) break;
+    }
+    return result;
+  }
+
+  /** Σ P·A_a·A_b·G_a·G_b for a pair (3.5.1 `five2`'s integral). */
+  pair(a: SkySource, b: SkySource): number {
+    const sa = prepare(a);
+    const sb = prepare(b);
+    this.leaves = 0;
+    let sum = 0;
+    for (const k of CUT_SIGMAS) {
+      sum = 0;
+      let tail = 0;
+      const leaf = (p: number, z: number, sth: number, phi: number): void => {
+        const bin = Math.trunc((90 + (90 - thetaDeg(z, sth))) / 10);
+        const psiA = Math.acos(z * sa.z + sth * sa.rho * Math.cos(phi - sa.phi)) * R2D;
+        const psiB = Math.acos(z * sb.z + sth * sb.rho * Math.cos(phi - sb.phi)) * R2D;
+        const ga = Math.exp(-(psiA * psiA) / sa.twoSigma2) * sa.norm;
+        const gb = Math.exp(-(psiB * psiB) / sb.twoSigma2) * sb.norm;
+        sum += p * sa.aeff[bin]! * sb.aeff[bin]! * ga * gb;
+      };
+      const skip = (mass: number, _count: number, d: readonly number[]): void => {
+        const ea = (d[0]! * R2D) ** 2 / sa.twoSigma2;
+        const eb = (d[1]! * R2D) ** 2 / sb.twoSigma2;
+        tail += mass * sa.amax * sb.amax * sa.norm * sb.norm * Math.exp(-(ea + eb));
+      };
+      this.visit([sa, sb], [k * sa.sigma * D2R, k * sb.sigma * D2R], false, leaf, skip);
+      if (tail <= RELATIVE_TOLERANCE * sum) break;
+    }
+    return sum;
+  }
+}
+
+/** Colatitude in degrees as healpy returns it (acos(z), or atan2(sinθ, z) near the poles). */
+function thetaDeg(z: number, sth: number): number {
+  return (Math.abs(z) > 0.99 ? Math.atan2(sth, z) : Math.acos(z)) * R2D;
+}

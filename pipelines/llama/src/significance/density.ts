@@ -168,6 +168,7 @@ export function secondaryDensity(
   if (e < primaryRange.minenu) e = primaryRange.minenu;
   let c = 0;
   let steps = 0;
+  let iterations = 0;
   while (c < 5) {
     c = bg.count(theta, dw, e, de);
     const widen = quirk ? flag.value < 5 : c < 5;
@@ -177,8 +178,9 @@ export function secondaryDensity(
       if (quirk) flag.value = 0;
       else c = 0;
       e = bg.step(e);
+      steps++;
     }
-    if (++steps > MAX_STEPS) throw tooFew(bg, theta);
+    if (++iterations > MAX_STEPS) throw tooFew(bg, theta);
   }
   const corr = energyCorrection(theta, trueEnergy, e);
   return { density: bg.normalise(c, theta, dw, de, corr.e, corr.f), energy: corr.e, count: c, deltaomega: dw, deltae: de, energyFactor: corr.f, steps };

@@ -23,8 +23,8 @@ const LEAF_LEVELS = 3;
  * Cut-offs tried in turn, in σ: the first whose skipped nodes are bounded below
  * RELATIVE_TOLERANCE of the sum is used; beyond the last, exp(−k²/2) underflows to exactly 0.
  */
-const CUT_SIGMAS = [8, 16, Math.sqrt(2 * 750)];
-const RELATIVE_TOLERANCE = 1e-15;
+const CUT_SIGMAS = [10, 20, Math.sqrt(2 * 750)];
+const RELATIVE_TOLERANCE = 1e-14;
 
 /** 3.5.1 `Aeff(e, θ)` (utils.py:450-467), for every 10° zenith bin j = int(θ/10) (19 bins). */
 export function aeffByBin(e: number): Float64Array {
@@ -154,26 +154,58 @@ export class SkySums {
   private readonly offsets: { dx: Int32Array; dy: Int32Array }[];
   private readonly radius: Float64Array;
   private readonly xyf: Xyf = { x: 0, y: 0, face: 0 };
+  private readonly block = new Float64Array(4 ** LEAF_LEVELS);
   /** Leaf evaluations of the last call (for tests and the bench). */
   leaves = 0;
 
   constructor(skymap: Skymap) {
     const n = skymap.probDensity.length;
-    this.maxOrder = skymap.meta.maxOrder;
-    for (let i = 0; i < n; i++) this.maxOrder = Math.max(this.maxOrder, skymap.order[i]!);
-    this.nside = 2 ** this.maxOrder;
-    const idx = Array.from({ length: n }, (_, i) => i);
-    const startOf = (i: number): number => skymap.ipix[i]! * 4 ** (this.maxOrder - skymap.order[i]!);
-    idx.sort((a, b) => startOf(a) - startOf(b));
-    this.start = Float64Array.from(idx, startOf);
-    this.pixOrder = Uint8Array.from(idx, (i) => skymap.order[i]!);
-    const leafArea = (4 * Math.PI) / (12 * 4 ** this.maxOrder);
-    this.childProb = Float64Array.from(idx, (i) => skymap.probDensity[i]! * leafArea);
-    this.prefixMass = new Float64Array(n + 1);
-    for (let i = 0; i < n; i++) this.prefixMass[i + 1] = this.prefixMass[i]! + this.childProb[i]! * 4 ** (this.maxOrder - this.pixOrder[i]!);
-    this.totalProbability = this.prefixMass[n]!;
+    const orders = skymap.order;
+    const ipix = skymap.ipix;
+    const density = skymap.probDensity;
+    let maxOrder = skymap.meta.maxOrder;
+    for (let i = 0; i < n; i++) if (orders[i]! > maxOrder) maxOrder = orders[i]!;
+    this.maxOrder = maxOrder;
+    this.nside = 2 ** maxOrder;
+    const pow4 = new Float64Array(maxOrder + 1);
+    for (let o = 0; o <= maxOrder; o++) pow4[o] = 4 ** o;
+    const rawStart = new Float64Array(n);
+    let sorted = true;
+    for (let i = 0; i < n; i++) {
+      const v = ipix[i]! * pow4[maxOrder - orders[i]!]!;
+      rawStart[i] = v;
+      if (i > 0 && v <= rawStart[i - 1]!) sorted = false;
+    }
+    // Flat NESTED maps are already in order; multi-order maps (sorted by UNIQ) need a sort.
+    let idx: Uint32Array | null = null;
+    if (!sorted) {
+      idx = new Uint32Array(n);
+      for (let i = 0; i < n; i++) idx[i] = i;
+      idx.sort((a, b) => rawStart[a]! - rawStart[b]!);
+    }
+    const leafArea = (4 * Math.PI) / (12 * pow4[maxOrder]!);
+    const start = idx === null ? rawStart : new Float64Array(n);
+    const pixOrder = new Uint8Array(n);
+    const childProb = new Float64Array(n);
+    const prefix = new Float64Array(n + 1);
+    let mass = 0;
+    for (let k = 0; k < n; k++) {
+      const i = idx === null ? k : idx[k]!;
+      if (idx !== null) start[k] = rawStart[i]!;
+      const o = orders[i]!;
+      pixOrder[k] = o;
+      const p = density[i]! * leafArea;
+      childProb[k] = p;
+      mass += p * pow4[maxOrder - o]!;
+      prefix[k + 1] = mass;
+    }
+    this.start = start;
+    this.pixOrder = pixOrder;
+    this.childProb = childProb;
+    this.prefixMass = prefix;
+    this.totalProbability = mass;
     this.offsets = Array.from({ length: LEAF_LEVELS + 1 }, (_, l) => blockOffsets(l));
-    this.radius = Float64Array.from({ length: this.maxOrder + 1 }, (_, o) => maxPixrad(o) * (1 + 1e-6) + 1e-12);
+    this.radius = Float64Array.from({ length: maxOrder + 1 }, (_, o) => maxPixrad(o) * (1 + 1e-6) + 1e-12);
   }
 
   /** The run [lo, hi) of map pixels inside node (order, pix). */
@@ -240,7 +272,7 @@ export class SkySums {
         skip(mass, leafCount, distances);
         return;
       }
-      if (down > LEAF_LEVELS || (!uniform && !empty)) {
+      if (down > LEAF_LEVELS) {
         for (let c = 0; c < 4; c++) {
           const child = pix * 4 + c;
           // A map pixel covering this node covers its children too.
@@ -249,14 +281,31 @@ export class SkySums {
         }
         return;
       }
-      const p = empty ? 0 : this.childProb[lo]!;
+      // A block of 4^down finest-order children: their P from the map pixels of the run.
+      const count = 4 ** down;
+      const probs = this.block;
+      probs.fill(0, 0, count);
+      if (uniform) probs.fill(this.childProb[lo]!, 0, count);
+      else {
+        const nodeStart = pix * count;
+        const maxOrder = this.maxOrder;
+        for (let i = lo; i < hi; i++) {
+          const first = this.start[i]! - nodeStart;
+          const o = this.pixOrder[i]!;
+          if (o === maxOrder) probs[first] = this.childProb[i]!;
+          else probs.fill(this.childProb[i]!, first, first + 4 ** (maxOrder - o));
+        }
+      }
       const { x: x0, y: y0, face } = nest2xyf(order, pix, this.xyf);
       const { dx, dy } = this.offsets[down]!;
       const scale = 2 ** down;
       const jrll = JRLL[face]! * nside;
       const jpll = JPLL[face]!;
-      const count = dx.length;
+      let evaluated = 0;
       for (let k = 0; k < count; k++) {
+        const p = probs[k]!;
+        if (p === 0 && !allSky) continue;
+        evaluated++;
         const ix = x0 * scale + dx[k]!;
         const iy = y0 * scale + dy[k]!;
         const jr = jrll - ix - iy - 1;
@@ -283,7 +332,7 @@ export class SkySums {
         const phi = nr === nside ? 0.75 * halfPi * tmp * fact1 : (0.5 * halfPi * tmp) / nr;
         leaf(p, z, sth, phi);
       }
-      this.leaves += count;
+      this.leaves += evaluated;
     };
     for (let face = 0; face < 12; face++) {
       const [l, h] = this.run(0, face, 0, this.start.length);

@@ -92,17 +92,22 @@ export function pEgw(egw: number, p: SearchParameters): number {
 }
 
 const GL = gaussLegendre(24);
-const PANELS = 48;
+/** Geometric panels [R·2^-(m+1), R·2^-m]: the integrands change on every scale of d (e^{-c/d²}). */
+const PANELS = 64;
 
-/** ∫₀ᴿ f(d) dd by composite Gauss–Legendre (f smooth; I(c/d²) vanishes with all derivatives at 0). */
+/** ∫₀ᴿ f(d) dd by Gauss–Legendre on geometric panels (the part below R·2⁻⁶⁴ is negligible). */
 export function integrateDistance(f: (d: number) => number, radius: number): number {
   let sum = 0;
-  const h = radius / PANELS;
-  for (let panel = 0; panel < PANELS; panel++) {
-    const mid = (panel + 0.5) * h;
-    for (let i = 0; i < GL.nodes.length; i++) sum += GL.weights[i]! * f(mid + (GL.nodes[i]! * h) / 2);
+  for (let m = 0; m < PANELS; m++) {
+    const hi = radius * 2 ** -m;
+    const lo = hi / 2;
+    const half = (hi - lo) / 2;
+    const mid = (hi + lo) / 2;
+    let panel = 0;
+    for (let i = 0; i < GL.nodes.length; i++) panel += GL.weights[i]! * f(mid + GL.nodes[i]! * half);
+    sum += panel * half;
   }
-  return (sum * h) / 2;
+  return sum;
 }
 
 /** angle_list()[index], failing where 3.5.1 raised IndexError (θ = 180°). */

@@ -100,9 +100,7 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
         generator: `llama background --population ${populations.join(' ')} --instruments ${argv.instruments.join(' ')} --trials ${argv.trials} ${skymaps === undefined ? `--skymaps ${argv.skymaps}` : `--skymap ${argv.skymap!.join(' ')}`} --seed ${argv.seed} --method ${argv.method}`,
         ...(base === undefined ? {} : { base }),
       });
-      // zlib loaded here: every llama run would load it up front from the bundle (~2 ms).
-      const { gzipSync } = await import('node:zlib');
-      await writeFile(argv.output, gzipSync(JSON.stringify(table)));
+      await writeFile(argv.output, sig.encodeBackgroundTable(table));
       process.stdout.write(`wrote ${argv.output} (sample ${sample.name}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
       process.exitCode = 0;
     } catch (error) {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { GenerationError } from '@llama/core';
 import { dataFileUrl, type SampleId } from './samples.js';
 
@@ -133,4 +133,9 @@ export function selectBackground(
     throw new GenerationError(`${source}: refused: the background for ${key} was made with method ${entry.method}, not ${method}; ${fill}`);
   }
   return { entry };
+}
+
+/** The table as written to disk: gzipped JSON. */
+export function encodeBackgroundTable(table: BackgroundTable): Buffer {
+  return gzipSync(JSON.stringify(table));
 }

@@ -19,12 +19,12 @@ const D2R = Math.PI / 180;
 const PER_DEG2_TO_PER_SR = R2D * R2D;
 /** Finest-order children enumerated per block (4^LEAF_LEVELS). */
 const LEAF_LEVELS = 3;
-/**
- * Cut-offs tried in turn, in σ: the first whose skipped nodes are bounded below
- * RELATIVE_TOLERANCE of the sum is used; beyond the last, exp(−k²/2) underflows to exactly 0.
- */
-const CUT_SIGMAS = [10, 20, Math.sqrt(2 * 750)];
+/** What may be dropped in all: this fraction of the sum (the tests ask 1e-12). */
 const RELATIVE_TOLERANCE = 1e-14;
+/** A node is dropped when it could add less than this fraction of the estimated sum. */
+const DROP = 1e-18;
+/** Order of the nodes whose centres give the first estimate. */
+const ESTIMATE_ORDER = 5;
 
 /** 3.5.1 `Aeff(e, θ)` (utils.py:450-467), for every 10° zenith bin j = int(θ/10) (19 bins). */
 export function aeffByBin(e: number): Float64Array {
@@ -238,17 +238,16 @@ export class SkySums {
   }
 
   /**
-   * Visit every finest-order child of the nodes within `cut` (rad) of every source, calling
-   * `leaf(P, z, sinθ, φ)`. Skipped nodes are reported to `skip(mass, leafCount, distances)` so the
-   * caller can bound what they would have added. Without `allSky`, nodes where the map has no
-   * pixel or zero probability are skipped (they add exactly 0).
+   * Visit every finest-order child of the nodes that `skip(mass, leafCount, distances)` keeps
+   * (it bounds what a node could add and records what it drops), calling `leaf(P, z, sinθ, φ)`.
+   * Without `allSky`, nodes where the map has no pixel or zero probability are skipped (they add
+   * exactly 0).
    */
   private visit(
     sources: readonly Prepared[],
-    cuts: readonly number[],
     allSky: boolean,
     leaf: (p: number, z: number, sth: number, phi: number) => void,
-    skip: (mass: number, leafCount: number, distances: readonly number[]) => void,
+    skip: (mass: number, leafCount: number, distances: readonly number[]) => boolean,
   ): void {
     const nside = this.nside;
     const fact2 = 4 / (12 * nside * nside);
@@ -263,15 +262,8 @@ export class SkySums {
       const leafCount = 4 ** down;
       const mass = empty ? 0 : uniform ? this.childProb[lo]! * leafCount : this.prefixMass[hi]! - this.prefixMass[lo]!;
       if (!allSky && mass === 0) return;
-      let far = false;
-      for (let i = 0; i < sources.length; i++) {
-        distances[i] = this.nodeDistance(order, pix, sources[i]!);
-        if (distances[i]! > cuts[i]!) far = true;
-      }
-      if (far) {
-        skip(mass, leafCount, distances);
-        return;
-      }
+      for (let i = 0; i < sources.length; i++) distances[i] = this.nodeDistance(order, pix, sources[i]!);
+      if (skip(mass, leafCount, distances)) return;
       if (down > LEAF_LEVELS) {
         for (let c = 0; c < 4; c++) {
           const child = pix * 4 + c;
@@ -340,40 +332,118 @@ export class SkySums {
     }
   }
 
+  private estimateCache: { mass: Float64Array; count: number; x: Float64Array; y: Float64Array; z: Float64Array; bin: Uint8Array } | undefined;
+
+  /** The nodes of ESTIMATE_ORDER with their mass, centre and Aeff bin, computed once per map. */
+  private estimateNodes(): NonNullable<SkySums['estimateCache']> {
+    if (this.estimateCache !== undefined) return this.estimateCache;
+    const order = Math.min(this.maxOrder, ESTIMATE_ORDER);
+    const n = 12 * 4 ** order;
+    const out = { mass: new Float64Array(n), count: 4 ** (this.maxOrder - order), x: new Float64Array(n), y: new Float64Array(n), z: new Float64Array(n), bin: new Uint8Array(n) };
+    const recurse = (o: number, pix: number, lo: number, hi: number): void => {
+      const empty = lo >= hi;
+      const uniform = hi - lo === 1 && this.pixOrder[lo]! <= o;
+      if (o === order) {
+        out.mass[pix] = empty ? 0 : uniform ? this.childProb[lo]! * out.count : this.prefixMass[hi]! - this.prefixMass[lo]!;
+        const [x, y, z] = pix2vec(o, pix);
+        out.x[pix] = x;
+        out.y[pix] = y;
+        out.z[pix] = z;
+        out.bin[pix] = Math.trunc((90 + (90 - Math.acos(z) * R2D)) / 10);
+        return;
+      }
+      for (let c = 0; c < 4; c++) {
+        const child = pix * 4 + c;
+        const [l, h] = empty || uniform ? [lo, hi] : this.run(o + 1, child, lo, hi);
+        recurse(o + 1, child, l, h);
+      }
+    };
+    for (let face = 0; face < 12; face++) {
+      const [l, h] = this.run(0, face, 0, this.start.length);
+      recurse(0, face, l, h);
+    }
+    this.estimateCache = out;
+    return out;
+  }
+
+  /** Every node of ESTIMATE_ORDER with its probability mass, leaf count, centre and Aeff bin. */
+  private nodes(fn: (mass: number, count: number, x: number, y: number, z: number, bin: number) => void): void {
+    const e = this.estimateNodes();
+    for (let i = 0; i < e.mass.length; i++) fn(e.mass[i]!, e.count, e.x[i]!, e.y[i]!, e.z[i]!, e.bin[i]!);
+  }
+
+  /**
+   * Branch and bound: a node is dropped when the most it could add (its mass × the largest Aeff ×
+   * the PSF at its nearest point) is below DROP × a first estimate of the sum; the run is accepted
+   * when everything dropped is below RELATIVE_TOLERANCE of the result, else repeated with the
+   * threshold set from that result (a threshold of 0 drops only exact zeros).
+   */
+  private bounded<T>(
+    estimate: readonly number[],
+    bounds: (mass: number, count: number, d: readonly number[]) => readonly number[],
+    pass: (skip: (mass: number, count: number, d: readonly number[]) => boolean) => readonly number[],
+    result: (sums: readonly number[]) => T,
+  ): T {
+    let thresholds = estimate.map((e) => DROP * e);
+    for (let attempt = 0; ; attempt++) {
+      const dropped = thresholds.map(() => 0);
+      const sums = pass((mass, count, d) => {
+        const b = bounds(mass, count, d);
+        for (let i = 0; i < b.length; i++) if (b[i]! > thresholds[i]!) return false;
+        for (let i = 0; i < b.length; i++) dropped[i]! += b[i]!;
+        return true;
+      });
+      const ok = sums.every((v, i) => dropped[i]! <= RELATIVE_TOLERANCE * v);
+      if (ok || attempt >= 2) return result(sums);
+      thresholds = sums.map((v) => (attempt === 0 ? DROP * v : 0));
+    }
+  }
+
   /** Σ P·A·G for one source, and optionally the all-sky Σ A·G and Σ G (subthreshold). */
   single(source: SkySource, allSky = false): SingleSums {
     const s = prepare(source);
     this.leaves = 0;
-    let result: SingleSums = { weighted: 0, allSkyAG: 0, allSkyG: 0 };
-    for (const k of CUT_SIGMAS) {
-      let weighted = 0;
-      let ag = 0;
-      let g = 0;
-      let tailWeighted = 0;
-      let tailAG = 0;
-      let tailG = 0;
-      const leaf = (p: number, z: number, sth: number, phi: number): void => {
-        const dot = z * s.z + sth * s.rho * Math.cos(phi - s.phi);
-        const psi = Math.acos(dot) * R2D;
-        const gk = Math.exp(-(psi * psi) / s.twoSigma2) * s.norm;
-        const a = s.aeff[Math.trunc((90 + (90 - thetaDeg(z, sth))) / 10)]!;
-        weighted += p * a * gk;
-        ag += a * gk;
-        g += gk;
-      };
-      const skip = (mass: number, leafCount: number, d: readonly number[]): void => {
-        const psi = d[0]! * R2D;
-        const gmax = Math.exp(-(psi * psi) / s.twoSigma2) * s.norm;
-        tailWeighted += mass * s.amax * gmax;
-        tailAG += leafCount * s.amax * gmax;
-        tailG += leafCount * gmax;
-      };
-      this.visit([s], [k * s.sigma * D2R], allSky, leaf, skip);
-      result = { weighted, allSkyAG: ag, allSkyG: g };
-      const ok = tailWeighted <= RELATIVE_TOLERANCE * weighted && (!allSky || (tailAG <= RELATIVE_TOLERANCE * ag && tailG <= RELATIVE_TOLERANCE * g));
-      if (ok) break;
-    }
-    return result;
+    const g = (psiRad: number): number => {
+      const psi = psiRad * R2D;
+      return Math.exp(-(psi * psi) / s.twoSigma2) * s.norm;
+    };
+    // First estimate: the sums at the centres of the order-6 nodes.
+    let estW = 0;
+    let estAG = 0;
+    let estG = 0;
+    this.nodes((mass, count, x, y, z, bin) => {
+      const gk = g(Math.acos(Math.min(1, Math.max(-1, x * s.x + y * s.y + z * s.z))));
+      const a = s.aeff[bin]!;
+      estW += mass * a * gk;
+      estAG += count * a * gk;
+      estG += count * gk;
+    });
+    return this.bounded(
+      allSky ? [estW, estAG, estG] : [estW],
+      (mass, count, d) => {
+        const gmax = g(d[0]!);
+        return allSky ? [mass * s.amax * gmax, count * s.amax * gmax, count * gmax] : [mass * s.amax * gmax];
+      },
+      (skip) => {
+        let weighted = 0;
+        let ag = 0;
+        let gs = 0;
+        this.visit([s], allSky, (p, z, sth, phi) => {
+          const dot = z * s.z + sth * s.rho * Math.cos(phi - s.phi);
+          const psi = Math.acos(dot) * R2D;
+          const gk = Math.exp(-(psi * psi) / s.twoSigma2) * s.norm;
+          const a = s.aeff[Math.trunc((90 + (90 - thetaDeg(z, sth))) / 10)]!;
+          weighted += p * a * gk;
+          ag += a * gk;
+          gs += gk;
+        }, skip);
+        return allSky ? [weighted, ag, gs] : [weighted];
+      },
+      (sums) => {
+        if (allSky) return { weighted: sums[0]!, allSkyAG: sums[1]!, allSkyG: sums[2]! };
+        return { weighted: sums[0]!, allSkyAG: NaN, allSkyG: NaN };
+      },
+    );
   }
 
   /** Σ P·A_a·A_b·G_a·G_b for a pair (3.5.1 `five2`'s integral). */
@@ -381,27 +451,31 @@ export class SkySums {
     const sa = prepare(a);
     const sb = prepare(b);
     this.leaves = 0;
-    let sum = 0;
-    for (const k of CUT_SIGMAS) {
-      sum = 0;
-      let tail = 0;
-      const leaf = (p: number, z: number, sth: number, phi: number): void => {
-        const bin = Math.trunc((90 + (90 - thetaDeg(z, sth))) / 10);
-        const psiA = Math.acos(z * sa.z + sth * sa.rho * Math.cos(phi - sa.phi)) * R2D;
-        const psiB = Math.acos(z * sb.z + sth * sb.rho * Math.cos(phi - sb.phi)) * R2D;
-        const ga = Math.exp(-(psiA * psiA) / sa.twoSigma2) * sa.norm;
-        const gb = Math.exp(-(psiB * psiB) / sb.twoSigma2) * sb.norm;
-        sum += p * sa.aeff[bin]! * sb.aeff[bin]! * ga * gb;
-      };
-      const skip = (mass: number, _count: number, d: readonly number[]): void => {
-        const ea = (d[0]! * R2D) ** 2 / sa.twoSigma2;
-        const eb = (d[1]! * R2D) ** 2 / sb.twoSigma2;
-        tail += mass * sa.amax * sb.amax * sa.norm * sb.norm * Math.exp(-(ea + eb));
-      };
-      this.visit([sa, sb], [k * sa.sigma * D2R, k * sb.sigma * D2R], false, leaf, skip);
-      if (tail <= RELATIVE_TOLERANCE * sum) break;
-    }
-    return sum;
+    const e = (s: Prepared, psiRad: number): number => (psiRad * R2D) ** 2 / s.twoSigma2;
+    let est = 0;
+    this.nodes((mass, _count, x, y, z, bin) => {
+      if (mass === 0) return;
+      const da = Math.acos(Math.min(1, Math.max(-1, x * sa.x + y * sa.y + z * sa.z)));
+      const db = Math.acos(Math.min(1, Math.max(-1, x * sb.x + y * sb.y + z * sb.z)));
+      est += mass * sa.aeff[bin]! * sb.aeff[bin]! * sa.norm * sb.norm * Math.exp(-(e(sa, da) + e(sb, db)));
+    });
+    return this.bounded(
+      [est],
+      (mass, _count, d) => [mass * sa.amax * sb.amax * sa.norm * sb.norm * Math.exp(-(e(sa, d[0]!) + e(sb, d[1]!)))],
+      (skip) => {
+        let sum = 0;
+        this.visit([sa, sb], false, (p, z, sth, phi) => {
+          const bin = Math.trunc((90 + (90 - thetaDeg(z, sth))) / 10);
+          const psiA = Math.acos(z * sa.z + sth * sa.rho * Math.cos(phi - sa.phi)) * R2D;
+          const psiB = Math.acos(z * sb.z + sth * sb.rho * Math.cos(phi - sb.phi)) * R2D;
+          const ga = Math.exp(-(psiA * psiA) / sa.twoSigma2) * sa.norm;
+          const gb = Math.exp(-(psiB * psiB) / sb.twoSigma2) * sb.norm;
+          sum += p * sa.aeff[bin]! * sb.aeff[bin]! * ga * gb;
+        }, skip);
+        return [sum];
+      },
+      (sums) => sums[0]!,
+    );
   }
 }
 

@@ -173,4 +173,23 @@ describe('significance through the CLI', () => {
     expect(`${refused.stdout}${refused.stderr}`).toMatch(/other\.json\.gz: refused: the background table was made from neutrino sample other\.txt/);
     expect(existsSync(join(eventDir, 'significance_lvc-i3.json'))).toBe(false);
   }, 180_000);
+
+  it('computes the subthreshold odds (3.5.1 subthreshold.py) and names the SNR list; a missing SNR list is one line', async () => {
+    const { env, runDir, root, eventDir } = await setup();
+    writeFiles(eventDir, { 'lvalert.json': JSON.stringify({ alert_type: 'new', superevent_id: 'S170817a' }) });
+    const missing = await llama(['run', `${runDir}/`, '-F', '-o', '-f', 'CoincSignificanceSubthresholdI3Lvc'], { env: { ...env, LLAMA_GW_BACKGROUND_SNR: join(root, 'no-snr.txt') } });
+    expect(`${missing.stdout}${missing.stderr}`).toMatch(/no-snr\.txt: missing GW background SNR list \(from LLAMA_GW_BACKGROUND_SNR\)/);
+    writeFiles(root, { 'snr.txt': `# synthetic\n${Array.from({ length: 200 }, (_, i) => (5 + (i % 50) * 0.3).toFixed(2)).join('\n')}\n` });
+    const r = await llama(['run', `${runDir}/`, '-F', '-o', '-f', 'CoincSignificanceSubthresholdI3Lvc'], { env: { ...env, LLAMA_GW_BACKGROUND_SNR: join(root, 'snr.txt') } });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(join(eventDir, 'significance_subthresh_lvc-i3.json'), 'utf8'));
+    expect(doc.inputs.method).toBe('llama-3.5.1-subthreshold');
+    expect(doc.inputs.gw_background_snr).toMatchObject({ name: 'snr.txt', values: 200 });
+    expect(doc.outputs.neutrino_gw_triggers).toBeUndefined();
+    const c = doc.outputs.neutrino_gw_combined;
+    expect(c.p_h_s2).toBe(0);
+    expect(c.odds_ratio).toBeGreaterThan(0);
+    expect(c.odds_ratio).toBeCloseTo(c.p_h_s1 / (c.p_h_c + c.p_h_0), 12);
+    expect(c.p_value).toBeNull();
+  }, 180_000);
 });

@@ -42,6 +42,8 @@ export interface GwTerms {
 
 export interface NeutrinoOdds {
   readonly odds_ratio: number;
+  /** Before 3.5.1's clean-up: its per-neutrino p-value is computed from this (opa.py:484-491). */
+  readonly raw_odds_ratio: number;
   readonly p_h_s1: number;
   readonly p_h_s2: number;
   readonly p_h_0: number;
@@ -198,6 +200,7 @@ export function computeOpaOdds(
     const odds = (pHS1 + pHS2) / (pHC + pH0);
     out.push({
       odds_ratio: cleanOdds(odds),
+      raw_odds_ratio: odds,
       p_h_s1: pHS1,
       p_h_s2: pHS2,
       p_h_0: pH0,

@@ -23,6 +23,8 @@ describe('3.5.1 p-value (utils.py:63-114)', () => {
     expect(pValue(bg, 6)).toBe(0);
     expect(pValue(bg, Infinity)).toBe(0);
     expect(pValue([], 1)).toBeNull();
+    expect(pValue(bg, Number.NaN)).toBe(0);
+    expect(pValue(bg, -3)).toBe(1);
   });
 
   it('keys the background by search type, population, sensitivity and sorted instruments', () => {

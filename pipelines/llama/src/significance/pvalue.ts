@@ -46,10 +46,14 @@ export function backgroundKey(searchType: SearchType, population: string, sensit
   return `${searchType}/${population}/${sensitivity}/${instruments}`;
 }
 
-/** 3.5.1's p-value: 1 − bg.searchsorted(odds)/len(bg) (side 'left'); null without background. */
+/**
+ * 3.5.1's p-value: 1 − bg.searchsorted(odds)/len(bg) (side 'left'); null without background.
+ * numpy sorts NaN last, so a NaN odds ratio ranks above everything (p = 0), as in 3.5.1.
+ */
 export function pValue(sorted: readonly number[], odds: number): number | null {
   const n = sorted.length;
-  if (n === 0 || Number.isNaN(odds)) return null;
+  if (n === 0) return null;
+  if (Number.isNaN(odds)) return 1 - n / n;
   let lo = 0;
   let hi = n;
   while (lo < hi) {

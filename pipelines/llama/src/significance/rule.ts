@@ -152,7 +152,7 @@ export function significanceDocument(inputs: SignificanceInputs, variant: Signif
     const r = computeSubthresholdOdds(gw, t, neutrinos, sky, background, data.gwSnr.snr, params);
     return {
       inputs: inputsRecord,
-      outputs: { neutrino_gw_combined: { odds_ratio: r.odds_ratio, p_h_s1: r.p_h_s1, p_h_s2: r.p_h_s2, p_h_0: r.p_h_0, p_h_c: r.p_h_c, p_value: pv(r.odds_ratio), ...note, dump: r.dump } },
+      outputs: { neutrino_gw_combined: { odds_ratio: r.odds_ratio, p_h_s1: r.p_h_s1, p_h_s2: r.p_h_s2, p_h_0: r.p_h_0, p_h_c: r.p_h_c, p_value: pv(r.raw_odds_ratio), ...note, dump: r.dump } },
       ...common,
     };
   }
@@ -168,8 +168,9 @@ export function significanceDocument(inputs: SignificanceInputs, variant: Signif
     p_h_s2: t.p_h_s2,
     p_h_0: t.p_h_0,
     p_h_c: t.p_h_c,
-    // 3.5.1 ranks each neutrino's odds against the event-sum background too (utils.py:63-114).
-    p_value: pv(t.odds_ratio),
+    // 3.5.1 ranks each neutrino's odds against the event-sum background too (utils.py:63-114),
+    // computed before bad odds are set to 0.
+    p_value: pv(t.raw_odds_ratio),
     dump: t.dump,
   }));
   const combined: Record<string, unknown> = { odds_ratio: result.combined, p_value: pv(result.combined), ...note };

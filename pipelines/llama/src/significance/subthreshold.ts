@@ -58,6 +58,8 @@ export function pEmpGw(rho: number, snrs: ArrayLike<number>): number {
 
 export interface SubthresholdResult {
   readonly odds_ratio: number;
+  /** Before the clean-up: 3.5.1's p-value is computed from this (subthreshold.py:544-551). */
+  readonly raw_odds_ratio: number;
   readonly p_h_s1: number;
   readonly p_h_s2: 0;
   readonly p_h_0: number;
@@ -110,6 +112,7 @@ export function computeSubthresholdOdds(
   const odds = pHS1 / (pHC + pH0All);
   return {
     odds_ratio: cleanOdds(odds),
+    raw_odds_ratio: odds,
     p_h_s1: pHS1,
     p_h_s2: 0,
     p_h_0: pH0All,

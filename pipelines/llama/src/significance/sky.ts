@@ -8,9 +8,9 @@ import { AEFF_TABLE } from './tables-351.js';
  * P_k = density × pixel area, the flat-sky Gaussian PSF G_σ(ψ_k) = exp(−ψ²/2σ²)/(2πσ²) (deg⁻²,
  * converted to sr⁻¹; ψ = arccos of the dot product, unclipped, in degrees) and the "Aeff" table
  * at θ = 90° + δ_k. The full 12·4^order array is never built: the map's own pixels are visited
- * as a tree of HEALPix nodes, nodes farther than a cut-off from the neutrino are skipped, and the
- * rest are expanded into their finest-order children in blocks. The cut-off is chosen so the
- * skipped part is provably below 1e-15 of the sum (or exactly zero: exp underflows beyond ~38.6σ).
+ * as a tree of HEALPix nodes, a node is dropped when what it could add is provably negligible
+ * (branch and bound, see `bounded`), and the rest are expanded into their finest-order children
+ * in blocks. Everything dropped is below 1e-14 of the sum.
  */
 
 const R2D = 180 / Math.PI;

@@ -65,56 +65,131 @@ describe('neutrino lists through the CLI', () => {
   });
 });
 
+/** A small background neutrino sample in the IceCube public data release text format. */
+function writeSample(root: string): string {
+  const lines = ['# MJD log10(E/GeV) AngErr[deg] RA[deg] Dec[deg] Azimuth[deg] Zenith[deg]'];
+  let x = 12345;
+  const next = (): number => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
+  for (let i = 0; i < 4000; i++) {
+    const zenith = (Math.acos(2 * next() - 1) * 180) / Math.PI;
+    lines.push(`${58000 + i / 100} ${(2 + 4 * next()).toFixed(4)} ${(0.2 + 2 * next()).toFixed(3)} ${(360 * next()).toFixed(3)} ${(zenith - 90).toFixed(3)} ${(360 * next()).toFixed(3)} ${zenith.toFixed(4)}`);
+  }
+  const path = join(root, 'bg-neutrinos.txt');
+  writeFiles(root, { 'bg-neutrinos.txt': `${lines.join('\n')}\n` });
+  return path;
+}
+
 describe('llama background', () => {
-  it('writes a reproducible gzipped table', async () => {
-    const { root } = tempHome();
+  it('writes a reproducible gzipped table (3.5.1 keys, method and sample recorded)', async () => {
+    const { root, env } = tempHome();
+    const sampleEnv = { ...env, LLAMA_BACKGROUND_NEUTRINOS: writeSample(root) };
     const out = join(root, 'bg.json.gz');
-    const args = ['background', '--population', 'bns', '--instruments', 'H1,L1', '--trials', '60', '--skymaps', '2', '--seed', '5', '-q', '-o', out];
-    const r = await llama(args);
+    const args = ['background', '--population', 'bns', '--instruments', 'H1,L1', '--trials', '20', '--skymaps', '2', '--seed', '5', '-q', '-o', out];
+    const r = await llama(args, { env: sampleEnv });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/bns\/H1L1: 60 trials/);
+    expect(r.stdout).toMatch(/opa\/bns\/o3\/H1L1: 20 trials/);
     const table = JSON.parse(gunzipSync(readFileSync(out)).toString());
-    expect(table).toMatchObject({ format: 'llama-background-v1', model: 'llama-default-gfu-v1' });
-    expect(table.entries['bns/H1L1'].combined_sum).toHaveLength(60);
-    const again = await llama([...args.slice(0, -1), join(root, 'bg2.json.gz')]);
+    expect(table).toMatchObject({ format: 'llama-background-351-v1', sample: { name: 'bg-neutrinos.txt' } });
+    expect(table.entries['opa/bns/o3/H1L1']).toMatchObject({ method: 'llama-3.5.1-opa', trials: 20, seeds: [5] });
+    expect(table.entries['opa/bns/o3/H1L1'].odds).toHaveLength(20);
+    const again = await llama([...args.slice(0, -1), join(root, 'bg2.json.gz')], { env: sampleEnv });
     expect(again.code).toBe(0);
     expect(JSON.parse(gunzipSync(readFileSync(join(root, 'bg2.json.gz'))).toString()).entries).toEqual(table.entries);
-  });
+  }, 120_000);
   it('rejects bad options with exit code 2', async () => {
     const r = await llama(['background', '--instruments', 'H1']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--instruments needs two or more detectors/);
   });
+  it('fails with one line naming a missing background neutrino sample', async () => {
+    const { root, env } = tempHome();
+    const r = await llama(['background', '--trials', '1', '-o', join(root, 'x.json.gz')], { env: { ...env, LLAMA_BACKGROUND_NEUTRINOS: join(root, 'absent.txt') } });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/absent\.txt: missing background neutrino sample \(from LLAMA_BACKGROUND_NEUTRINOS\)/);
+  });
 });
 
 describe('significance through the CLI', () => {
-  it('computes significance_lvc-i3.json and the p-value tables from the event files', async () => {
+  const setup = async () => {
     const { significance, skymap, time } = await import('@llama/pipelines');
-    const { env, runDir } = tempHome();
+    const { env, runDir, root } = tempHome();
     const eventDir = join(runDir, 'S170817a');
     const gps = time.isoToGps('2017-08-17T12:41:04.43');
-    const nuAt = (dt: number, ra: number, dec: number) => ({ mjd: time.gpsToMjd(gps + dt), ra, dec, sigma: 0.5, energy: 4e4, zenith: dec + 90, azimuth: 0, type: 'observation' });
+    const mjd = (dt: number): number => time.gpsToMjd(gps + dt);
+    // Directions given in IceCube local coordinates: 3.5.1 recomputes RA/Dec from them.
+    const near = significance.icrsToZenithAzimuth(mjd(-20), 197.4, -23.4);
+    const nuAt = (dt: number, zenith: number, azimuth: number) => ({ mjd: mjd(dt), ra: 0, dec: 0, sigma: 0.5, energy: 4e4, zenith, azimuth, type: 'observation' });
     writeFiles(eventDir, {
       'skymap_info.json': SKYMAP_INFO,
-      'icecube_neutrino_list.json': JSON.stringify({ triggers: [nuAt(-20, 197.4, -23.4), nuAt(300, 10, 60)], complete: false }),
-      'lvc_gracedb_event_data.json': JSON.stringify({ instruments: 'H1,L1,V1', offline: false }),
+      'icecube_neutrino_list.json': JSON.stringify({ triggers: [nuAt(-20, near.zenith, near.azimuth), nuAt(300, 150, 10)], complete: false }),
+      'lvc_gracedb_event_data.json': JSON.stringify({ instruments: 'H1,L1,V1', offline: false, extra_attributes: { CoincInspiral: { snr: 32.4 } } }),
       'lvc_skymap_distances.json': JSON.stringify([{ distmean: 40, diststd: 8 }]),
       'p_astro.json': JSON.stringify({ BNS: 0.99, NSBH: 0, BBH: 0, Terrestrial: 0.01 }),
     });
     const map = significance.fisherMixtureSkymap([{ ra: 197.45, dec: -23.38, sigmaDeg: 3, weight: 1 }], { maxOrder: 8, minOrder: 3, distMu: 40, distSigma: 8 });
     await skymap.writeSkymapHdf5(map, join(eventDir, 'lvc_skymap.hdf5'));
-    const r = await llama(['run', `${runDir}/`, '-F', '-o', '-f', 'CoincSignificanceI3Lvc', 'IceCubeNeutrinoListCoincTxt', 'IceCubeNeutrinoListTex'], { env });
+    return { env: { ...env, LLAMA_BACKGROUND_NEUTRINOS: writeSample(root) }, runDir, root, eventDir };
+  };
+
+  it('computes significance_lvc-i3.json with 3.5.1\'s method and p-values from a matching table', async () => {
+    const { env, runDir, root, eventDir } = await setup();
+    const table = join(root, 'table.json.gz');
+    const bg = await llama(['background', '--population', 'bns', '--instruments', 'H1,L1,V1', '--trials', '30', '--skymaps', '3', '-q', '-o', table], { env });
+    expect(bg.code, bg.stderr).toBe(0);
+    const r = await llama(['run', `${runDir}/`, '-F', '-o', '-f', 'CoincSignificanceI3Lvc', 'IceCubeNeutrinoListCoincTxt', 'IceCubeNeutrinoListTex'], { env: { ...env, LLAMA_BACKGROUND_TABLE: table } });
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(join(eventDir, 'significance_lvc-i3.json'), 'utf8'));
-    expect(doc.model).toBe('llama-default-gfu-v1');
+    expect(doc.inputs.method).toBe('llama-3.5.1-opa');
+    expect(doc.inputs.background_neutrinos).toMatchObject({ name: 'bg-neutrinos.txt', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(doc.inputs.search_parameters).toMatchObject({ nu_51_100: 1.1, fb: 10, sensitivity: 'o3', population: 'bns', instruments: ['H1', 'L1', 'V1'] });
     expect(doc.complete).toBe(false);
-    const [near, far] = doc.outputs.neutrino_gw_triggers;
-    expect(near.odds_ratio).toBeGreaterThan(far.odds_ratio);
-    expect(near.p_value).toBeGreaterThanOrEqual(0);
-    expect(near.p_value).toBeLessThan(far.p_value);
+    const [nearNu, farNu] = doc.outputs.neutrino_gw_triggers;
+    expect(Object.keys(nearNu).sort()).toEqual(['dec', 'dt', 'dump', 'energy', 'odds_ratio', 'p_h_0', 'p_h_c', 'p_h_s1', 'p_h_s2', 'p_value', 'ra', 'sigma']);
+    expect(nearNu.odds_ratio).toBeGreaterThan(farNu.odds_ratio);
+    expect(nearNu.p_h_0).toBe(0);
+    expect(doc.outputs.neutrino_gw_combined.odds_ratio).toBeCloseTo(nearNu.odds_ratio + farNu.odds_ratio, 12);
+    expect(nearNu.p_value).toBeLessThanOrEqual(farNu.p_value);
+    expect(typeof doc.outputs.neutrino_gw_combined.p_value).toBe('number');
     const coinc = readFileSync(join(eventDir, 'icecube_neutrino_list_coinc.txt'), 'utf8');
     expect(coinc).toMatch(/PARTIAL RESULT/);
     expect(coinc).toContain('P Value');
     expect(readFileSync(join(eventDir, 'IceCubeNeutrinoList.tex'), 'utf8')).toContain('\\begin{tabular}');
-  });
+  }, 180_000);
+
+  it('fails with one clear line when the background neutrino sample is missing, and refuses a table from another sample', async () => {
+    const { env, runDir, root, eventDir } = await setup();
+    const missing = await llama(['run', `${runDir}/`, '-F', '-o', '-f', 'CoincSignificanceI3Lvc'], { env: { ...env, LLAMA_BACKGROUND_NEUTRINOS: join(root, 'nope.txt') } });
+    expect(`${missing.stdout}${missing.stderr}`).toMatch(/nope\.txt: missing background neutrino sample/);
+    expect(existsSync(join(eventDir, 'significance_lvc-i3.json'))).toBe(false);
+    writeFiles(root, { 'other.txt': `${readFileSync(env.LLAMA_BACKGROUND_NEUTRINOS, 'utf8')}58000 3 1 1 1 1 91\n` });
+    const table = join(root, 'other.json.gz');
+    const bg = await llama(['background', '--population', 'bns', '--instruments', 'H1,L1,V1', '--trials', '2', '--skymaps', '1', '-q', '-o', table], { env: { ...env, LLAMA_BACKGROUND_NEUTRINOS: join(root, 'other.txt') } });
+    expect(bg.code, bg.stderr).toBe(0);
+    const refused = await llama(['run', `${runDir}/`, '-F', '-o', '-f', 'CoincSignificanceI3Lvc'], { env: { ...env, LLAMA_BACKGROUND_TABLE: table } });
+    expect(`${refused.stdout}${refused.stderr}`).toMatch(/other\.json\.gz: refused: the background table was made from neutrino sample other\.txt/);
+    expect(existsSync(join(eventDir, 'significance_lvc-i3.json'))).toBe(false);
+  }, 180_000);
+
+  it('computes the subthreshold odds (3.5.1 subthreshold.py) and names the SNR list; a missing SNR list is one line', async () => {
+    const { env, runDir, root, eventDir } = await setup();
+    writeFiles(eventDir, { 'lvalert.json': JSON.stringify({ alert_type: 'new', superevent_id: 'S170817a' }) });
+    const missing = await llama(['run', `${runDir}/`, '-F', '-o', '-f', 'CoincSignificanceSubthresholdI3Lvc'], { env: { ...env, LLAMA_GW_BACKGROUND_SNR: join(root, 'no-snr.txt') } });
+    expect(`${missing.stdout}${missing.stderr}`).toMatch(/no-snr\.txt: missing GW background SNR list \(from LLAMA_GW_BACKGROUND_SNR\)/);
+    writeFiles(root, { 'snr.txt': `# synthetic\n${Array.from({ length: 200 }, (_, i) => (5 + (i % 50) * 0.3).toFixed(2)).join('\n')}\n` });
+    const r = await llama(['run', `${runDir}/`, '-F', '-o', '-f', 'CoincSignificanceSubthresholdI3Lvc'], { env: { ...env, LLAMA_GW_BACKGROUND_SNR: join(root, 'snr.txt') } });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(join(eventDir, 'significance_subthresh_lvc-i3.json'), 'utf8'));
+    expect(doc.inputs.method).toBe('llama-3.5.1-subthreshold');
+    expect(doc.inputs.gw_background_snr).toMatchObject({ name: 'snr.txt', values: 200 });
+    expect(doc.outputs.neutrino_gw_triggers).toBeUndefined();
+    const c = doc.outputs.neutrino_gw_combined;
+    expect(c.p_h_s2).toBe(0);
+    expect(c.odds_ratio).toBeGreaterThan(0);
+    expect(c.odds_ratio).toBeCloseTo(c.p_h_s1 / (c.p_h_c + c.p_h_0), 12);
+    expect(c.p_value).toBeNull();
+  }, 180_000);
 });

@@ -9,6 +9,7 @@ import { LVAlertJSON, SkymapInfo } from './triggers.js';
 export const CoincSignificanceI3Lvc = defineRule({
   name: 'CoincSignificanceI3Lvc',
   filename: 'significance_lvc-i3.json',
+  version: '3.5.1-opa',
   inputs: [SkymapInfo, IceCubeNeutrinoList, LvcSkymapHdf5, LVCGraceDbEventData, LvcDistancesJson, PAstro],
   timeoutSeconds: 600,
   description: 'Odds ratios and p-values of each neutrino and of the combined GW+neutrino event',
@@ -18,6 +19,7 @@ export const CoincSignificanceI3Lvc = defineRule({
 export const CoincSignificanceSubthresholdI3Lvc = defineRule({
   name: 'CoincSignificanceSubthresholdI3Lvc',
   filename: 'significance_subthresh_lvc-i3.json',
+  version: '3.5.1-subthreshold',
   inputs: [LVAlertJSON, SkymapInfo, IceCubeNeutrinoList, LvcSkymapHdf5, LVCGraceDbEventData, LvcDistancesJson, PAstro],
   timeoutSeconds: 600,
   description: 'Combined odds ratio of a subthreshold GW alert and the whole neutrino list',

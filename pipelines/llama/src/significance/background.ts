@@ -1,128 +1,164 @@
+import { zenithAzimuthToIcrs } from '../coords/index.js';
 import type { Skymap } from '../skymap/types.js';
-import { NeutrinoModel, type NeutrinoModelFile } from './model.js';
+import { gpsToMjd } from '../time/gps.js';
+import { PreparedBackground } from './density.js';
 import { Rng } from './numeric.js';
-import { computeOdds, PreparedSkymap, type SignificanceNeutrino } from './odds.js';
-import { searchParameters, type Population, type SearchParameters } from './parameters.js';
-import { backgroundKey, type BackgroundEntry, type BackgroundTable } from './pvalue.js';
+import { computeOpaOdds, METHOD_351, type OpaMethod, type OpaNeutrino } from './odds.js';
+import { instrumentKey, searchParameters, type Population } from './parameters.js';
+import { backgroundKey, BACKGROUND_TABLE_FORMAT, type BackgroundEntry, type BackgroundTable } from './pvalue.js';
+import type { BackgroundNeutrinoSample } from './samples.js';
+import { SkySums } from './sky.js';
 import { randomGwSkymap } from './synthetic.js';
 
 /**
- * Background trials: for each trial, a ±500 s window of scrambled neutrinos drawn from the
- * background model (Poisson count with mean R_ν·1000 s; declination and energy from the model's
- * background density; RA uniform; σ from the model's σ distribution; Δt uniform) is evaluated
- * against a GW skymap with p_h_0 = 0. Skymaps are used in turn, `trials / skymaps` trials each.
+ * Background trials the way 3.5.1 made NEUTRINO_POPULATIONS (significance-351.md §4): simulated
+ * events — a GW skymap of the population and network plus a neutrino list drawn by Monte Carlo
+ * from the background neutrino sample — run through the same odds code; the event's summed odds
+ * (`neutrino_gw_combined.odds_ratio`) is one background value.
+ *
+ * `runBackgroundChunk(seed, trials, options)` is a pure function returning one row per trial, so
+ * chunks can run anywhere (e.g. a Slurm array with seed = base + index); `mergeBackgroundRows`
+ * sorts rows into a table.
  */
 
-export interface BackgroundRunOptions {
-  readonly params: SearchParameters;
-  readonly model: NeutrinoModel;
-  readonly trials: number;
-  readonly seed: number;
-  /** Skymaps to use; when absent, `syntheticSkymaps` random GW-like maps are drawn. */
-  readonly skymaps?: readonly Skymap[];
-  readonly syntheticSkymaps?: number;
-  readonly skymapDescription?: string;
-  readonly onProgress?: (done: number, total: number) => void;
+/** The neutrino search window of 3.5.1's lists: ±500 s. */
+const WINDOW_SECONDS = 1000;
+/** 3.5.1's floor on the angular error (realtime_tools_stubs.py:21). */
+const MIN_SIGMA = 0.2;
+/** GW times are drawn in O3-to-O5-like GPS seconds; only the Earth's orientation depends on them. */
+const GPS_RANGE: readonly [number, number] = [1.24e9, 1.45e9];
+/** Network SNR of the simulated events: it cancels in the OPA odds (significance-351.md §3). */
+const TRIAL_SNR = 10;
+
+export interface SimulatedSkymap {
+  readonly skymap: Skymap;
+  /** DISTMEAN, Mpc. */
+  readonly distmean: number;
+  readonly label: string;
 }
 
-const WINDOW_SECONDS = 1000;
+export interface BackgroundChunkOptions {
+  readonly population: Population;
+  /** Instruments, e.g. "H1,L1,V1" or ["H1","L1"]. */
+  readonly instruments: string | readonly string[];
+  readonly sample: BackgroundNeutrinoSample;
+  readonly method?: OpaMethod;
+  /** Skymaps to use in turn; when absent, `syntheticSkymaps` population-like maps are drawn from the seed. */
+  readonly skymaps?: readonly SimulatedSkymap[];
+  readonly syntheticSkymaps?: number;
+}
 
-export function drawBackgroundNeutrinos(rng: Rng, model: NeutrinoModel, params: SearchParameters): SignificanceNeutrino[] {
-  const count = rng.poisson(params.ratebgnu * WINDOW_SECONDS);
-  const out: SignificanceNeutrino[] = [];
+/** One simulated event. */
+export interface BackgroundRow {
+  readonly key: string;
+  readonly method: OpaMethod;
+  readonly sample_sha256: string;
+  readonly seed: number;
+  /** Σ_i odds_i of the event. */
+  readonly odds: number;
+  readonly neutrinos: number;
+  readonly skymap: string;
+}
+
+/** A neutrino list drawn from the background sample: Poisson count, random events, uniform azimuth and time. */
+export function drawBackgroundNeutrinos(rng: Rng, sample: BackgroundNeutrinoSample, tgw: number, ratebgnu: number): OpaNeutrino[] {
+  const count = rng.poisson(ratebgnu * WINDOW_SECONDS);
+  const out: OpaNeutrino[] = [];
   for (let i = 0; i < count; i++) {
-    const s = model.sampleBackground(rng);
-    out.push({ ra: s.ra, dec: s.dec, sigma: s.sigma, energy: 10 ** s.log10E, dt: WINDOW_SECONDS * (rng.uniform() - 0.5) });
+    const k = Math.floor(rng.uniform() * sample.zenith.length);
+    const zenith = sample.zenith[k]!;
+    const azimuth = 360 * rng.uniform();
+    const gps = tgw + WINDOW_SECONDS * (rng.uniform() - 0.5);
+    const { ra, dec } = zenithAzimuthToIcrs(gpsToMjd(gps), zenith, azimuth);
+    out.push({ gps, zenith, azimuth, sigma: Math.max(MIN_SIGMA, sample.angErr[k]!), energy: sample.energy[k]!, ra, dec });
   }
   return out;
 }
 
-const sig = (v: number): number => Number(v.toPrecision(6));
-
-export function runBackgroundTrials(options: BackgroundRunOptions): BackgroundEntry {
-  const { params, model } = options;
-  const rng = new Rng(options.seed);
-  const mapCount = options.skymaps?.length ?? Math.max(1, options.syntheticSkymaps ?? 100);
-  const perNeutrino: number[] = [];
-  const combinedSum: number[] = [];
-  const combinedJoint: number[] = [];
-  let done = 0;
+/** Run `trials` simulated events from `seed`: the same seed and options give the same rows. */
+export function runBackgroundChunk(seed: number, trials: number, options: BackgroundChunkOptions): BackgroundRow[] {
+  const method = options.method ?? METHOD_351;
+  const params = searchParameters(options.population, options.instruments);
+  const instruments = instrumentKey(params.instruments);
+  const key = backgroundKey('opa', options.population, params.sensitivity, instruments);
+  const rng = new Rng(seed);
+  const background = preparedBackground(options.sample);
+  const mapCount = options.skymaps?.length ?? Math.max(1, Math.min(trials, options.syntheticSkymaps ?? 100));
+  const rows: BackgroundRow[] = [];
   for (let m = 0; m < mapCount; m++) {
-    const skymap = options.skymaps?.[m] ?? randomGwSkymap(rng, params.population, params.instruments);
-    const prep = new PreparedSkymap(skymap, params, model);
-    const trialsHere = Math.floor(options.trials / mapCount) + (m < options.trials % mapCount ? 1 : 0);
+    const sim = options.skymaps?.[m] ?? syntheticSkymap(rng, options.population, instruments, seed, m);
+    const sky = new SkySums(sim.skymap);
+    const trialsHere = Math.floor(trials / mapCount) + (m < trials % mapCount ? 1 : 0);
     for (let t = 0; t < trialsHere; t++) {
-      const result = computeOdds(prep, drawBackgroundNeutrinos(rng, model, params), { terrestrialOdds: 0 });
-      for (const n of result.neutrinos) perNeutrino.push(sig(n.odds_ratio));
-      combinedSum.push(sig(result.combinedOddsSum));
-      combinedJoint.push(sig(result.combinedOdds));
-      done++;
-      if (done % 500 === 0) options.onProgress?.(done, options.trials);
+      const tgw = GPS_RANGE[0] + (GPS_RANGE[1] - GPS_RANGE[0]) * rng.uniform();
+      const neutrinos = drawBackgroundNeutrinos(rng, options.sample, tgw, params.ratebgnu);
+      const result = computeOpaOdds({ tgw, rho: TRIAL_SNR, dist: sim.distmean, cwb: false }, neutrinos, sky, background, params, { method });
+      rows.push({ key, method, sample_sha256: options.sample.sha256, seed, odds: result.combined, neutrinos: neutrinos.length, skymap: sim.label });
     }
   }
-  const asc = (a: number, b: number): number => a - b;
-  return {
-    population: params.population,
-    instruments: params.instruments,
-    trials: done,
-    skymaps: options.skymapDescription ?? (options.skymaps === undefined ? `${mapCount} synthetic GW-like skymaps (randomGwSkymap)` : `${mapCount} skymaps`),
-    seed: options.seed,
-    per_neutrino: perNeutrino.sort(asc),
-    combined_sum: combinedSum.sort(asc),
-    combined_joint: combinedJoint.sort(asc),
-  };
+  return rows;
 }
 
-export interface BackgroundTableOptions {
-  readonly populations: readonly Population[];
-  /** Instrument sets, e.g. ["H1,L1", "H1,L1,V1"]. */
-  readonly instrumentSets: readonly string[];
-  readonly trials: number;
-  readonly seed: number;
-  readonly modelFile: NeutrinoModelFile;
-  readonly skymaps?: readonly Skymap[];
-  readonly skymapDescription?: string;
-  readonly syntheticSkymaps?: number;
+function syntheticSkymap(rng: Rng, population: Population, instruments: string, seed: number, m: number): SimulatedSkymap {
+  const skymap = randomGwSkymap(rng, population, instruments);
+  return { skymap, distmean: skymap.distMu?.[0] ?? (population === 'bns' ? 150 : 800), label: `synthetic ${population} ${instruments} map ${m} of seed ${seed}` };
+}
+
+const prepared = new WeakMap<BackgroundNeutrinoSample, PreparedBackground>();
+function preparedBackground(sample: BackgroundNeutrinoSample): PreparedBackground {
+  let p = prepared.get(sample);
+  if (p === undefined) {
+    p = new PreparedBackground(sample);
+    prepared.set(sample, p);
+  }
+  return p;
+}
+
+export interface MergeOptions {
+  readonly sample: { readonly name: string; readonly sha256: string };
   readonly generator: string;
-  /** Entries to keep (a table being extended); entries computed now replace same-key ones. */
+  /** An existing table to extend (same sample); its entries are kept and extended. */
   readonly base?: BackgroundTable;
-  readonly onEntry?: (key: string, entry: BackgroundEntry, seconds: number) => void;
-  readonly onProgress?: (key: string, done: number, total: number) => void;
+  readonly created?: string;
 }
 
-/** Run the trials for every population × instrument set and assemble a background table. */
-export async function buildBackgroundTable(options: BackgroundTableOptions): Promise<BackgroundTable> {
-  if (options.base !== undefined && options.base.model !== options.modelFile.name) {
-    throw new RangeError(`cannot merge: the existing table was made with model ${options.base.model}, not ${options.modelFile.name}`);
+/** Sort rows into a background table (entries keyed search_type/population/sensitivity/instruments). */
+export function mergeBackgroundRows(rows: readonly BackgroundRow[], options: MergeOptions): BackgroundTable {
+  if (options.base !== undefined && options.base.sample.sha256 !== options.sample.sha256) {
+    throw new RangeError(`cannot merge: the existing table was made from sample ${options.base.sample.name} (${options.base.sample.sha256.slice(0, 12)}…), not ${options.sample.name}`);
   }
   const entries: Record<string, BackgroundEntry> = { ...(options.base?.entries ?? {}) };
-  let seedOffset = 0;
-  for (const population of options.populations) {
-    for (const instruments of options.instrumentSets) {
-      const params = searchParameters(population, instruments);
-      const model = new NeutrinoModel(options.modelFile, [params.epsilonmin, params.epsilonmax]);
-      const key = backgroundKey(population, params.instruments);
-      const started = Date.now();
-      const entry = runBackgroundTrials({
-        params,
-        model,
-        trials: options.trials,
-        seed: options.seed + 7919 * seedOffset++,
-        ...(options.skymaps === undefined ? {} : { skymaps: options.skymaps }),
-        ...(options.syntheticSkymaps === undefined ? {} : { syntheticSkymaps: options.syntheticSkymaps }),
-        ...(options.skymapDescription === undefined ? {} : { skymapDescription: options.skymapDescription }),
-        onProgress: (done, total) => options.onProgress?.(key, done, total),
-      });
-      entries[key] = entry;
-      options.onEntry?.(key, entry, (Date.now() - started) / 1000);
-      // Let other work (signals, logging) run between entries.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+  const groups = new Map<string, BackgroundRow[]>();
+  for (const row of rows) {
+    if (row.sample_sha256 !== options.sample.sha256) throw new RangeError(`cannot merge: a row of ${row.key} (seed ${row.seed}) was made from another neutrino sample`);
+    const list = groups.get(row.key) ?? [];
+    list.push(row);
+    groups.set(row.key, list);
+  }
+  for (const [key, list] of groups) {
+    const method = list[0]!.method;
+    if (list.some((r) => r.method !== method)) throw new RangeError(`cannot merge: rows of ${key} were made with different methods`);
+    const old = entries[key];
+    if (old !== undefined && old.method !== method) throw new RangeError(`cannot merge: ${key} in the existing table was made with ${old.method}, not ${method}`);
+    const seeds = [...new Set(list.map((r) => r.seed))].sort((a, b) => a - b);
+    const clash = seeds.filter((s) => old?.seeds.includes(s));
+    if (clash.length > 0) throw new RangeError(`cannot merge: ${key} already holds the trials of seed ${clash.join(', ')}`);
+    const [searchType, population, sensitivity, instruments] = key.split('/') as [BackgroundEntry['search_type'], string, string, string];
+    entries[key] = {
+      search_type: searchType,
+      method,
+      population,
+      sensitivity,
+      instruments,
+      trials: (old?.trials ?? 0) + list.length,
+      seeds: [...(old?.seeds ?? []), ...seeds].sort((a, b) => a - b),
+      odds: [...(old?.odds ?? []), ...list.map((r) => r.odds)].sort((a, b) => a - b),
+    };
   }
   return {
-    format: 'llama-background-v1',
-    model: options.modelFile.name,
-    created: new Date().toISOString(),
+    format: BACKGROUND_TABLE_FORMAT,
+    sample: { name: options.sample.name, sha256: options.sample.sha256 },
+    created: options.created ?? new Date().toISOString(),
     generator: options.generator,
     entries,
   };

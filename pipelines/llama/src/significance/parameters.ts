@@ -1,103 +1,115 @@
 /**
- * Search parameters of the LLAMA 2.0 (Bartos et al. 2019) analysis. The values are 3.5.1's
- * defaults (`search_parameters`, llama/files/coinc_significance/utils.py L487-539, as recorded in
- * the reference §2.3 D). 3.5.1 varied them by population and detector network, but those variants
- * were not retrievable, so the dependence below is ours and says so.
+ * LLAMA 3.5.1's search parameters (`search_parameters`, llama/files/coinc_significance/utils.py:
+ * 513-539): one fixed set for every population and network. `population`, `instruments` and
+ * `sensitivity` only select the p-value background.
  */
 
 export type Population = 'bns' | 'bbh';
 
 export interface SearchParameters {
-  readonly population: Population;
-  /** Sorted, joined instrument names (e.g. `H1L1V1`), as 3.5.1 keyed its background. */
-  readonly instruments: string;
-  /** Expected detected signal neutrinos for E_ν = 1e51 erg at 100 Mpc (sky-averaged). */
   readonly nu_51_100: number;
-  /** Joint GW+ν source rate density, Mpc^-3 s^-1 (recorded; see README for where it enters). */
+  /** 1500 Gpc^-3 yr^-1 in Mpc^-3 s^-1. */
   readonly ndotgwnu: number;
-  /** Beaming factor: a fraction 1/fb of sources point their neutrino jet at us. */
   readonly fb: number;
-  /** GW background trigger rate, Hz (recorded). */
-  readonly ratebggw: number;
-  /** Background neutrino rate, Hz. */
-  readonly ratebgnu: number;
-  /** GW energy range (recorded; the GW term uses the skymap posterior instead). */
-  readonly egwmax: number;
-  readonly egwmin: number;
-  /** Isotropic-equivalent neutrino energy prior range, units of 1e51 erg, log-uniform. */
-  readonly enumax: number;
-  readonly enumin: number;
-  /** Neutrino energy range of the E^-2 spectrum, GeV. */
-  readonly epsilonmin: number;
-  readonly epsilonmax: number;
-  /** Emission-time spreads: the GW and the ν are each within ±250 s of the source time. */
+  readonly k0: number;
+  readonly k1: number;
+  readonly expectedMultimessengerRate: number;
   readonly tgwplus: number;
   readonly tgwminus: number;
   readonly tnuplus: number;
   readonly tnuminus: number;
-  readonly k0: number;
-  readonly k1: number;
+  readonly ratebggw: number;
+  readonly ratebgnu: number;
+  readonly egwmax: number;
+  readonly egwmin: number;
+  readonly enumax: number;
+  readonly enumin: number;
+  readonly epsilonmin: number;
+  readonly epsilonmax: number;
   readonly rhomin: number;
-  /** Local background window: declination half-width (deg) and log10 energy half-width. */
+  /** Background zenith half-window, degrees. */
   readonly deltaomega: number;
+  /** Background energy half-window, fractional (linear energy). */
   readonly deltae: number;
-  readonly sensitivity: string;
-  /** Distance prior upper edge (Mpc) for pixels/maps without a distance posterior (p(r) ∝ r²). */
-  readonly rmax_mpc: number;
+  readonly population: Population;
+  /** Sorted instrument names, as 3.5.1's `gracedb.instruments`. */
+  readonly instruments: readonly string[];
+  readonly sensitivity: 'o3';
 }
 
-const SECONDS_PER_YEAR = 365 * 24 * 3600;
-
-/** 3.5.1's defaults (reference §2.3 D), population BNS. */
-export const DEFAULT_SEARCH_PARAMETERS: Omit<SearchParameters, 'population' | 'instruments' | 'rmax_mpc'> = {
+export const DEFAULT_SEARCH_PARAMETERS = {
   nu_51_100: 1.1,
-  ndotgwnu: (1500 / SECONDS_PER_YEAR) * 1e-9,
+  ndotgwnu: (1500 / (365 * 24 * 3600)) * 1e-9,
   fb: 10,
-  ratebggw: 1 / 86400,
-  ratebgnu: 6.4e-3,
-  egwmax: 18.7,
-  egwmin: 18.7e-4,
-  enumax: 0.1,
-  enumin: 1e-6,
-  epsilonmin: 10,
-  epsilonmax: 1e9,
+  k0: 400.8,
+  k1: 400.8,
+  expectedMultimessengerRate: 11,
   tgwplus: 250,
   tgwminus: -250,
   tnuplus: 250,
   tnuminus: -250,
-  k0: 400.8,
-  k1: 400.8,
+  ratebggw: 1 / (3600 * 24),
+  ratebgnu: 6.4 / 1000,
+  egwmax: 18.7,
+  egwmin: 18.7 * 1e-4,
+  enumax: 0.1,
+  enumin: 1e-6,
+  epsilonmin: 10,
+  epsilonmax: 1e9,
   rhomin: 5.59,
   deltaomega: 2.5,
   deltae: 0.3,
   sensitivity: 'o3',
-};
+} as const;
 
-/**
- * Distance horizons (Mpc) by population and network, used only where the skymap has no distance
- * posterior (e.g. cWB). Ours, not 3.5.1's: roughly the O3 BNS/BBH horizons (≈2.3× the range).
- */
-const RMAX_MPC: Record<Population, { two: number; three: number }> = {
-  bns: { two: 330, three: 400 },
-  bbh: { two: 2000, three: 2500 },
-};
-
-/** Sorted, joined instrument names from "H1,L1,V1", ["L1","H1"], … */
-export function instrumentKey(instruments: string | readonly string[]): string {
+/** Sorted, de-duplicated instrument names from "H1,L1,V1", ["L1","H1"], … */
+export function instrumentList(instruments: string | readonly string[]): string[] {
   const list = typeof instruments === 'string' ? instruments.split(/[\s,]+/) : [...instruments];
-  return [...new Set(list.map((s) => s.trim().toUpperCase()).filter((s) => s !== ''))].sort().join('');
+  return [...new Set(list.map((s) => s.trim().toUpperCase()).filter((s) => s !== ''))].sort();
+}
+
+/** 3.5.1's p-value key for the network: `''.join(sorted(instruments))`. */
+export function instrumentKey(instruments: string | readonly string[]): string {
+  return instrumentList(instruments).join('');
 }
 
 export function searchParameters(population: Population, instruments: string | readonly string[]): SearchParameters {
-  const key = instrumentKey(instruments);
-  const count = key.length / 2;
-  const horizons = RMAX_MPC[population];
+  return { ...DEFAULT_SEARCH_PARAMETERS, population, instruments: instrumentList(instruments) };
+}
+
+/** The parameters as 3.5.1 wrote them (`dict(search_params)`, its own key names). */
+export function searchParametersRecord(p: SearchParameters): Record<string, unknown> {
   return {
-    ...DEFAULT_SEARCH_PARAMETERS,
-    population,
-    instruments: key,
-    rmax_mpc: count >= 3 ? horizons.three : horizons.two,
+    nu_51_100: p.nu_51_100,
+    ndotgwnu: p.ndotgwnu,
+    fb: p.fb,
+    k0: p.k0,
+    k1: p.k1,
+    expected_multimessenger_event_detection_rate_density: p.expectedMultimessengerRate,
+    tgwplus: p.tgwplus,
+    tgwminus: p.tgwminus,
+    tnuplus: p.tnuplus,
+    tnuminus: p.tnuminus,
+    ratebggw: p.ratebggw,
+    ratebgnu: p.ratebgnu,
+    Egwmax: p.egwmax,
+    Egwmin: p.egwmin,
+    'Eₙmax': p.enumax,
+    'Eₙmin': p.enumin,
+    'ϵmin': p.epsilonmin,
+    'ϵmax': p.epsilonmax,
+    'ρmin': p.rhomin,
+    'δω': p.deltaomega,
+    'ΔE': p.deltae,
+    population: p.population,
+    instruments: p.instruments,
+    sensitivity: p.sensitivity,
   };
+}
+
+/** r0(Egw) = k0·√Egw/ρmin: the GW horizon (Mpc) for emission energy Egw (utils.py:39-42). */
+export function r0(egw: number, p: SearchParameters): number {
+  return (p.k0 * Math.sqrt(egw)) / p.rhomin;
 }
 
 /**

@@ -55,9 +55,17 @@ export function formatUtc(iso: string): string {
   return `${trimmed} UTC`;
 }
 
-/** The significance entry of a neutrino, matched by direction (the list order may differ). */
-function matchSignificance(neutrino: Neutrino, entries: readonly NeutrinoSignificance[]): NeutrinoSignificance | undefined {
-  return entries.find((entry) => Math.abs(entry.ra - neutrino.ra) < 1e-6 && Math.abs(entry.dec - neutrino.dec) < 1e-6);
+/**
+ * The significance entry of a neutrino, matched by direction (the list order may differ), else
+ * the entry at the same position with the same time and σ: 3.5.1's significance reports RA/Dec
+ * recomputed from (mjd, zenith, azimuth), which differ from the list's.
+ */
+function matchSignificance(neutrino: Neutrino, entries: readonly NeutrinoSignificance[], index: number, dt: number): NeutrinoSignificance | undefined {
+  const byDirection = entries.find((entry) => Math.abs(entry.ra - neutrino.ra) < 1e-6 && Math.abs(entry.dec - neutrino.dec) < 1e-6);
+  if (byDirection !== undefined) return byDirection;
+  const entry = entries[index];
+  const same = entry !== undefined && entry.dt !== undefined && Math.abs(entry.dt - dt) < 1e-3 && (entry.sigma === undefined || entry.sigma === neutrino.sigma);
+  return same ? entry : undefined;
 }
 
 export interface SummaryInputs {
@@ -97,7 +105,7 @@ export function summaryContent(inputs: SummaryInputs): SummaryContent {
     ...link('LLAMA event page', llamaEventUrl(runDir, eventId, env)),
   ];
   const neutrinoRows = neutrinos.triggers.map((neutrino, index) => {
-    const result = matchSignificance(neutrino, significance.neutrinos);
+    const result = matchSignificance(neutrino, significance.neutrinos, index, mjdToGps(neutrino.mjd) - eventGps);
     const dt = result?.dt ?? mjdToGps(neutrino.mjd) - eventGps;
     const id = neutrino.run !== undefined || neutrino.event !== undefined ? `${neutrino.run ?? '?'}:${neutrino.event ?? '?'}` : 'n/a';
     return [

@@ -15,6 +15,7 @@ import {
   readFileSync,
   readSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -37,7 +38,7 @@ import type { RunReason } from '../plan/types.js';
 import { commandExitError, helperCanRun } from '../rule/json-rules.js';
 import type { EventRef, Flags, GenerateContext, Rule, RuleLogger, ShellCommand } from '../rule/types.js';
 import type { CommandRun, CommandRunner } from './command-runner.js';
-import { fileKey, hostName, openInTmpDir, processAlive, sameFile, tmpName, writeAllSync, writeFileAtomicSync, type FileKey } from '../util/fs.js';
+import { fileKey, hostName, openInTmpDir, processAlive, retryOnMissingDir, sameFile, tmpName, writeAllSync, writeFileAtomicSync, type FileKey } from '../util/fs.js';
 import type { Emit } from './events.js';
 import { commitAll } from './git.js';
 import { releaseLockHolders, withEventLock } from './lock.js';
@@ -66,6 +67,28 @@ export interface GenerationSettings {
   readonly stopping?: () => boolean;
   /** Runs command rules' commands in helper shells, prepared ahead (default: through `generate`, in a slot). */
   readonly commands?: CommandSettings;
+  /**
+   * This rule's inputs whose bytes are not what their rider says was generated (edited or damaged
+   * since): named with a failure, which they may explain.
+   */
+  readonly editedInputs?: readonly EditedInput[];
+}
+
+export interface EditedInput {
+  readonly rule: string;
+  readonly filename: string;
+}
+
+/** A path inside a generation's work directory (`…/.tmp.d/work-PID-XXXXXX/`), gone once it ends. */
+const SCRATCH_PATH = /([^\s'"`:()[\]]*\/)?\.tmp\.d\/[A-Za-z_][A-Za-z0-9_]*-\d+-[A-Za-z0-9]{6}\//g;
+
+/**
+ * Name the event directory's files in a message instead of the work directory's snapshots of
+ * them (inputs are links to the event's files of the same name; the output goes there too), so
+ * that a path an operator reads exists.
+ */
+export function eventPaths(message: string, eventDir: string): string {
+  return message.replace(SCRATCH_PATH, (_match, prefix: string | undefined) => (prefix === undefined ? `${eventDir}/` : prefix));
 }
 
 export interface CommandSettings {
@@ -107,8 +130,14 @@ export class ScratchPool {
       rmSync(free, { recursive: true, force: true }); // another file system, or gone
       this.#allDirs.delete(free);
     }
-    mkdirSync(tmpDir, { recursive: true });
-    const dir = mkdtempSync(join(tmpDir, `work-${process.pid}-`));
+    let dir: string;
+    try {
+      dir = mkdtempSync(join(tmpDir, `work-${process.pid}-`));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // No .tmp.d yet, or another process's sweep removed it while it was empty (sweepScratch).
+      dir = retryOnMissingDir(tmpDir, () => mkdtempSync(join(tmpDir, `work-${process.pid}-`)));
+    }
     this.#allDirs.add(dir);
     return dir;
   }
@@ -278,7 +307,7 @@ function unlinkQuiet(path: string): void {
 
 function makeLogger(emit: Emit, event: EventRef, rule: string): RuleLogger {
   const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
-    emit({ type: 'log', level, event, rule, message, ...(fields === undefined ? {} : { fields }) });
+    emit({ type: 'log', level, event, rule, message: eventPaths(message, event.eventDir), ...(fields === undefined ? {} : { fields }) });
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -373,7 +402,7 @@ export async function generateRule(
       } catch (error) {
         // Could not even claim the file (a full disk, an unwritable event directory): a failure of
         // this rule, reported with its cause; nothing was written.
-        const message = `could not start: ${describeError(error)}`;
+        const message = eventPaths(`could not start: ${describeError(error)}`, event.eventDir);
         emit({ type: 'step-failed', event, rule: rule.name, reason, error: message, durationMs: now() - started });
         return { status: 'failed', error: message } satisfies GenerationOutcome;
       }
@@ -542,7 +571,7 @@ export async function generateRule(
     return { status: 'succeeded', hash, changed };
   } catch (error) {
     const shutdown = settings.shutdown?.aborted === true && !timedOut;
-    const message = describeError(error);
+    const message = eventPaths(describeError(error), event.eventDir);
     let wait: number | undefined;
     try {
       wait = await withEventLock(event.eventDir, () => {
@@ -552,7 +581,8 @@ export async function generateRule(
         if (shutdown) return undefined;
         const previous = existsSync(paths.cooldown) ? parseCooldown(readFileSync(paths.cooldown, 'utf8')) : undefined;
         const numAttempts = previous === undefined ? 0 : previous.numAttempts + 1;
-        writeFileAtomicSync(paths.cooldown, serializeCooldown({ numAttempts, lastAttempt: now() }), { durable: false });
+        const at = now();
+        writeFileAtomicSync(paths.cooldown, serializeCooldown({ numAttempts, lastAttempt: at, lastError: message, lastErrorTime: at }), { durable: false });
         return cooldownSeconds(rule.cooldown, numAttempts);
       });
     } catch (lockError) {
@@ -566,6 +596,7 @@ export async function generateRule(
       error: message,
       durationMs: now() - started,
       ...(wait === undefined ? {} : { cooldownSeconds: wait }),
+      ...(settings.editedInputs === undefined || settings.editedInputs.length === 0 ? {} : { editedInputs: settings.editedInputs }),
     });
     return { status: 'failed', error: message };
   } finally {
@@ -791,6 +822,22 @@ export function sweepTmpDir(eventDir: string): string[] {
     removed.push(name);
   }
   return removed;
+}
+
+/**
+ * Sweep the scratch dead processes left in an event's `.tmp.d/` (see `sweepTmpDir`), then remove
+ * `.tmp.d/` itself when nothing is left in it, so that the next snapshot sees at no cost (in the
+ * event directory's listing it reads anyway) that there is nothing to sweep. A process that needs
+ * `.tmp.d/` again makes it again (`openInTmpDir`, `ScratchPool.takeWorkDir`, the event lock).
+ */
+export function sweepScratch(eventDir: string): { readonly removed: readonly string[]; readonly emptied: boolean } {
+  const removed = sweepTmpDir(eventDir);
+  try {
+    rmdirSync(join(eventDir, TMP_DIRNAME));
+    return { removed, emptied: true };
+  } catch {
+    return { removed, emptied: false }; // not empty (a live process works there), or gone
+  }
 }
 
 /** Write a permanent veto rider (3.5.1 `.FILENAME.veto.json`) and commit it. */

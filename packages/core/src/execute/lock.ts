@@ -62,7 +62,10 @@ function tryCreate(path: string): boolean {
   try {
     fd = openSync(path, 'wx');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // .tmp.d removed (found empty by another pass's sweep) since it was made: try again later.
+    if (code === 'ENOENT') return false;
     throw error;
   }
   fillOwner(fd, path);

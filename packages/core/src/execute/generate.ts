@@ -116,6 +116,13 @@ export class ScratchPool {
   readonly #freeDirs: string[] = [];
   readonly #allDirs = new Set<string>();
   readonly #spares: { path: string; size: number }[] = [];
+  /** The `.tmp.d/` of every event this pool served: removed at `close` when left empty. */
+  readonly #tmpDirs = new Set<string>();
+
+  /** Note an event's `.tmp.d/` as used by this pass. */
+  useTmpDir(tmpDir: string): void {
+    this.#tmpDirs.add(tmpDir);
+  }
 
   /** An empty work directory in `tmpDir` (an event's `.tmp.d/`): a free one moved there, or a new one. */
   takeWorkDir(tmpDir: string): string {
@@ -177,6 +184,16 @@ export class ScratchPool {
     for (const spare of this.#spares) rmSync(spare.path, { force: true });
     this.#spares.length = 0;
     releaseLockHolders();
+    // An empty `.tmp.d/` goes too: the next snapshot then sees in the event directory's listing,
+    // at no cost, that there is nothing to sweep (see `sweepScratch`).
+    for (const tmpDir of this.#tmpDirs) {
+      try {
+        rmdirSync(tmpDir);
+      } catch {
+        // not empty (another process works there; or a dead one's scratch, swept by the next pass), or gone
+      }
+    }
+    this.#tmpDirs.clear();
   }
 }
 
@@ -204,6 +221,7 @@ export class EventScratch {
   constructor(eventDir: string, pool: ScratchPool) {
     this.#root = join(eventDir, TMP_DIRNAME);
     this.#pool = pool;
+    pool.useTmpDir(this.#root);
   }
   takeWorkDir(): string {
     return this.#pool.takeWorkDir(this.#root);

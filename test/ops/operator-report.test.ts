@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { llama, LLAMA, makeEvent, sandbox, writeSpec, type SpecRule } from '../faults/harness.js';
+import { llama, LLAMA, makeEvent, REPO, sandbox, writeSpec, type SpecRule } from '../faults/harness.js';
 import { hasSystemPython, runInPty, screenRows, SYSTEM_PYTHON } from './screen.js';
 
 /**
@@ -40,8 +41,8 @@ describe('after an upstream failure', () => {
     const r = await run(box, spec);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\|WARNING\|[^|]*\|pid:\d+\|e1 a\| FAILED: /);
-    expect(r.stderr).toMatch(/\|INFO\|[^|]*\|pid:\d+\|e1 b\| BLOCKED: not attempted because a failed in this pass/);
-    expect(r.stderr).toMatch(/\|INFO\|[^|]*\|pid:\d+\|e1 c\| BLOCKED: not attempted because a failed in this pass/);
+    expect(r.stderr).toMatch(/\|INFO\|[^|]*\|pid:\d+\|e1 b\| BLOCKED: not attempted because a \(a\.txt\) failed in this pass/);
+    expect(r.stderr).toMatch(/\|INFO\|[^|]*\|pid:\d+\|e1 c\| BLOCKED: not attempted because a \(a\.txt\) failed in this pass/);
     expect(r.stderr).not.toContain('early cutoff');
     expect(r.stderr).toContain('0 generated, 1 failed, 2 blocked, 0 cut off');
     // Nothing was replaced behind the failure.
@@ -95,19 +96,47 @@ describe('a generated output damaged after it was made', () => {
     const dir = makeEvent(box.run, 'e1', { 'raw.dat': 'n1\nn2\n' });
     expect((await run(box, spec)).code).toBe(0);
     truncateSync(join(dir, 'list.txt'), 3); // a crashed tool, or a slip by hand
-    const broken = await run(box, spec);
+    // One failing pass, with --json (results on stdout) and its log in a file.
+    const logfile = join(box.root, 'pass.log');
+    const broken = await llama(box, ['run', `${box.run}/`, '-F', '-o', '-D', '--rules', spec, '-l', logfile, '--json']);
     expect(broken.code).toBe(1);
-    expect(broken.stderr).toMatch(/e1 use\| FAILED: [\s\S]*list\.txt is incomplete/);
-    expect(broken.stderr).toContain('input list.txt differs from what list generated');
-    expect(broken.stderr).toContain(`--force list (llama run ${dir} -o -F --force list)`);
-    const json = await run(box, spec, ['--json']);
-    const doc = JSON.parse(json.stdout) as { events: { results: { rule: string; status: string; edited_inputs?: unknown }[] }[] };
-    // Cooling down after the first failure is 0 s (3.5.1): the next pass tries again, and says so again.
-    const failed = doc.events[0]?.results.find((x) => x.rule === 'use');
-    expect(failed).toMatchObject({ status: 'failed', edited_inputs: [{ rule: 'list', filename: 'list.txt' }] });
-    const fixed = await run(box, spec, ['--force', 'list']);
+    const doc = JSON.parse(broken.stdout) as { events: { results: { rule: string; status: string; edited_inputs?: unknown }[] }[] };
+    expect(doc.events[0]?.results.find((x) => x.rule === 'use')).toMatchObject({ status: 'failed', edited_inputs: [{ rule: 'list', filename: 'list.txt' }] });
+    const log = readFileSync(logfile, 'utf8');
+    expect(log).toMatch(/\|WARNING\|[^|]*\|pid:\d+\|e1 use\| FAILED: [\s\S]*list\.txt is incomplete/);
+    expect(log).toContain('input list.txt differs from what list generated');
+    expect(log).toContain(`regenerate it with --force list, e.g. alone: llama run ${dir} -o -F -f list --force list`);
+    // The fix as printed: regenerate the damaged file alone; its consumer is then up to date again.
+    const alone = spawnSync(process.execPath, [LLAMA, 'run', dir, '-o', '-F', '-f', 'list', '--force', 'list', '-D', '--rules', spec, '-l', '/dev/null'], { env: { ...process.env, ...box.env }, encoding: 'utf8' });
+    expect(alone.status, alone.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'list.txt'), 'utf8')).toBe('n1\nn2\nEND\n');
+    const fixed = await run(box, spec);
     expect(fixed.code).toBe(0);
+    expect(fixed.stderr).not.toContain('FAILED');
+    expect((await run(box, spec, ['--dry-run'])).stdout).toMatch(/^Nothing to do: 1 event up to date/m);
     expect(readFileSync(join(dir, 'use.txt'), 'utf8').trim()).toBe('3');
+  });
+});
+
+describe('a truncated GW skymap (the LLAMA pipeline, the bundled example event)', () => {
+  it('its consumers fail naming the event\'s file and the fix; the fix as printed repairs it', async () => {
+    const box = sandbox();
+    cpSync(join(REPO, 'examples', 'run', 'MS260101a'), join(box.run, 'MS260101a'), { recursive: true });
+    const dir = join(box.run, 'MS260101a');
+    const env = { LLAMA_GRACEDB_URL: `${pathToFileURL(join(REPO, 'examples', 'gracedb')).href}/`, LLAMA_DEV_MODE: '1' };
+    const gw = ['run', `${box.run}/`, '-F', '-o', '-l', '/dev/null', '+f', 'LvcSkymapHdf5', 'LvcDistancesJson'];
+    expect((await llama(box, gw, env)).code).toBe(0);
+    truncateSync(join(dir, 'lvc_skymap.fits.gz'), 2000);
+    const broken = await llama(box, gw, env);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(new RegExp(`MS260101a LvcSkymapHdf5\\| FAILED: .*${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/lvc_skymap\\.fits\\.gz`));
+    expect(broken.stderr).not.toContain('.tmp.d');
+    expect(broken.stderr).toContain(`llama run ${dir} -o -F -f LvcSkymapFits --force LvcSkymapFits`);
+    const alone = await llama(box, ['run', dir, '-o', '-F', '-f', 'LvcSkymapFits', '--force', 'LvcSkymapFits', '-l', '/dev/null'], env);
+    expect(alone.code, alone.stderr).toBe(0);
+    const fixed = await llama(box, gw, env);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stderr).not.toContain('FAILED');
   });
 });
 

@@ -11,7 +11,7 @@ export function editedHint(edited: readonly { readonly rule: string; readonly fi
   return edited
     .map(
       (input) =>
-        `; input ${input.filename} differs from what ${input.rule} generated (its rider records another content hash: edited by hand or damaged since, kept as a hand edit); if it is damaged, regenerate it with --force ${input.rule} (llama run ${eventDir} -o -F --force ${input.rule})`,
+        `; input ${input.filename} differs from what ${input.rule} generated (its rider records another content hash: edited by hand or damaged since, kept as a hand edit); if it is damaged, regenerate it with --force ${input.rule}, e.g. alone: llama run ${eventDir} -o -F -f ${input.rule} --force ${input.rule}`,
     )
     .join('');
 }
@@ -78,7 +78,11 @@ export function logEngineEvent(log: CliLog, e: EngineEvent, options: LogReportOp
       break;
     case 'step-skipped':
       if (e.reason.kind === 'blocked') {
-        log.info(`BLOCKED: not attempted because ${e.reason.inputs.join(', ')} failed in this pass (upstream of it)`, e.event.eventId, e.rule);
+        const failed = e.reason.inputs.map((name) => {
+          const file = options.pipeline?.rules.get(name)?.filename;
+          return file === undefined ? name : `${name} (${file})`;
+        });
+        log.info(`BLOCKED: not attempted because ${failed.join(', ')} failed in this pass (upstream of it)`, e.event.eventId, e.rule);
       } else log.debug(`skipped: ${describeSkip(e.reason)}`, e.event.eventId, e.rule);
       break;
     case 'step-cutoff':

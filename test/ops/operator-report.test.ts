@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -153,6 +154,8 @@ describe('scratch left by a killed process', () => {
     mkdirSync(join(tmp, `a-${pid}-xYz789`), { recursive: true });
     writeFileSync(join(tmp, `intent.${pid}.0123abcd.tmp`), '{}');
     writeFileSync(join(tmp, `eventlock.${pid}.89abcdef.tmp`), '{}');
+    // …and the event lock it held when it was killed.
+    writeFileSync(join(tmp, 'EVENTLOCK'), JSON.stringify({ pid, host: hostname(), time: Date.now() }));
     // e1 is clean: nothing to do there. LLAMA_CLEAN_RECORD_TTL=0 plans it instead of trusting its clean record.
     const r = await run(box, spec, [], { LLAMA_CLEAN_RECORD_TTL: '0' });
     expect(r.code).toBe(0);

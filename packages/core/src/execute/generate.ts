@@ -41,7 +41,7 @@ import type { CommandRun, CommandRunner } from './command-runner.js';
 import { fileKey, hostName, openInTmpDir, processAlive, retryOnMissingDir, sameFile, tmpName, writeAllSync, writeFileAtomicSync, type FileKey } from '../util/fs.js';
 import type { Emit } from './events.js';
 import { commitAll } from './git.js';
-import { releaseLockHolders, withEventLock } from './lock.js';
+import { releaseLockHolders, removeDeadOwnersLock, withEventLock } from './lock.js';
 
 export interface GenerationSettings {
   readonly cache: HashCache;
@@ -822,7 +822,8 @@ function snapshotAndHash(source: string, target: string, cache: HashCache): { ha
 
 /**
  * Remove what dead processes left in `.tmp.d/` (work directories `<Rule or work>-<pid>-XXXXXX`,
- * temp files `<name>.<pid>.<hex>.tmp`). Only entries whose pid is gone are touched.
+ * temp files `<name>.<pid>.<hex>.tmp`, an `EVENTLOCK` they held). Only entries whose pid is gone
+ * are touched.
  */
 export function sweepTmpDir(eventDir: string): string[] {
   const tmpRoot = join(eventDir, TMP_DIRNAME);
@@ -834,6 +835,10 @@ export function sweepTmpDir(eventDir: string): string[] {
   }
   const removed: string[] = [];
   for (const name of names) {
+    if (name === 'EVENTLOCK') {
+      if (removeDeadOwnersLock(eventDir)) removed.push(name);
+      continue;
+    }
     const pid = /^[A-Za-z_][A-Za-z0-9_]*-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1] ?? /\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)?.[1];
     if (pid === undefined || Number(pid) === process.pid || processAlive(Number(pid))) continue;
     rmSync(join(tmpRoot, name), { recursive: true, force: true });

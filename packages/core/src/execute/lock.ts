@@ -192,6 +192,23 @@ function unlinkQuiet(path: string): void {
 }
 
 /**
+ * Remove the event's lock when its owner is a process of this host that is gone (killed while
+ * holding it): what the next taker would do (`isStale`), done by a pass that has nothing to lock
+ * there, so that a dead process leaves nothing behind. True when removed.
+ */
+export function removeDeadOwnersLock(eventDir: string): boolean {
+  const path = lockPath(eventDir);
+  const owner = readOwner(path);
+  if (owner === undefined || owner.host !== hostName() || owner.pid === process.pid || processAlive(owner.pid)) return false;
+  try {
+    unlinkSync(path);
+    return true;
+  } catch {
+    return false; // taken over or removed meanwhile
+  }
+}
+
+/**
  * Remove this process's holder files (at the end of a pass, and at exit). Locks held meanwhile
  * stay valid (EVENTLOCK keeps the inode); the next acquisition makes a new holder. A holder of a
  * process that died is swept with its other temp files.

@@ -4,8 +4,8 @@ import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { llama, LLAMA, makeEvent, REPO, sandbox, writeSpec, type SpecRule } from '../faults/harness.js';
-import { hasSystemPython, runInPty, screenRows, SYSTEM_PYTHON } from './screen.js';
+import { llama, LLAMA, makeEvent, REPO, sandbox, startLlama, writeSpec, type SpecRule } from '../faults/harness.js';
+import { hasSystemPython, runInPty, screenRows } from './screen.js';
 
 /**
  * What `llama run` tells an operator (issue 13): blocked steps, missing inputs, paths that exist,
@@ -176,7 +176,6 @@ describe('scratch left by a killed process', () => {
     ]);
     const events = Array.from({ length: 12 }, (_, i) => `e${String(i).padStart(2, '0')}`);
     for (const id of events) makeEvent(box.run, id, { 'raw.dat': `${id}\n` });
-    const { startLlama } = await import('../faults/harness.js');
     const { child, done } = startLlama(box, ['run', `${box.run}/`, '-F', '-o', '-D', '--rules', spec, '-l', '/dev/null', '-j', '2', '-n', '1000']);
     // Kill once some events are finished and others are not.
     const deadline = Date.now() + 20_000;
@@ -294,4 +293,3 @@ describe.skipIf(!hasSystemPython)('on a terminal (pseudo-terminal, 120 columns)'
   });
 });
 
-void SYSTEM_PYTHON;

@@ -110,7 +110,7 @@ describe('llama run -o: a real pass', () => {
     expect(r.code).toBe(1);
     const logfile = join(env.LLAMA_OUTPUT_DIR, 'logs', 'llamad.log');
     const text = readFileSync(logfile, 'utf8');
-    expect(text).toMatch(/\|WARNING\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\|pid:\d+\|S1 LvcSkymapFits\| FAILED: /);
+    expect(text).toMatch(/\|WARNING\|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\|pid:\d+\|S1 LvcSkymapFits\| FAILED: /);
     expect(text).toMatch(/\|INFO\|.*\|S1 ZtfTriggerList\| permanently vetoed \(always_veto\)/);
     expect(r.stderr).toContain('S1 LvcSkymapFits| FAILED');
     expect(existsSync(join(runDir, 'S1', '.lvc_skymap.fits.gz.cooldown.json'))).toBe(true);

@@ -24,6 +24,23 @@ export function isDevNull(path: string): boolean {
   }
 }
 
+/** Log time stamps: UTC, to the second, marked `Z` (what an operator reads is UTC and says so). */
+export function utcStamp(ms: number = Date.now()): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** One log line, as stderr and the log files show it. */
+export function formatLogLine(level: string, stamp: string, pid: number, event: unknown, rule: unknown, message: string): string {
+  const where = [event, rule].filter((x) => typeof x === 'string' && x !== '').join(' ');
+  return `|${level.toUpperCase()}|${stamp}|pid:${pid}|${where}| ${message}`;
+}
+
+/** Something drawn on the terminal below the log (a progress line): cleared before a log line is written, redrawn after. */
+export interface TerminalOverlay {
+  clear(): void;
+  redraw(): void;
+}
+
 export interface LogTargets {
   /** Stderr threshold (3.5.1 -v); `none` silences stderr. */
   readonly verbosity: Verbosity;
@@ -32,13 +49,15 @@ export interface LogTargets {
 }
 
 /**
- * The CLI's log: timestamp, level, pid, event and rule on every line, through winston. Winston
- * is loaded on the first record so a pass that has nothing to say stays fast.
+ * The CLI's log: UTC timestamp, level, pid, event and rule on every line. Stderr is written at
+ * once, in order with the progress line (`overlay`); the files go through winston, loaded on the
+ * first record for a file so a pass that has nothing to say stays fast.
  */
 export class CliLog {
   readonly #targets: LogTargets;
   #winston: Promise<WinstonLogger> | undefined;
   #pending: Promise<unknown> = Promise.resolve();
+  #overlay: TerminalOverlay | undefined;
 
   constructor(targets: LogTargets) {
     this.#targets = { verbosity: targets.verbosity, files: targets.files.filter((f) => !isDevNull(f)) };
@@ -52,11 +71,25 @@ export class CliLog {
     return this.#targets.files.length > 0 || (this.#targets.verbosity !== 'none' && LEVELS[level] <= LEVELS[this.#targets.verbosity as Level]);
   }
 
+  /** Clear `overlay` before each stderr line and redraw it after. */
+  setOverlay(overlay: TerminalOverlay | undefined): void {
+    this.#overlay = overlay;
+  }
+
   log(record: LogRecord): void {
     if (!this.wouldLog(record.level)) return;
+    const stamp = utcStamp();
+    const verbosity = this.#targets.verbosity;
+    if (verbosity !== 'none' && LEVELS[record.level] <= LEVELS[verbosity]) {
+      const line = `${formatLogLine(record.level, stamp, process.pid, record.event, record.rule, record.message)}\n`;
+      this.#overlay?.clear();
+      process.stderr.write(line);
+      this.#overlay?.redraw();
+    }
+    if (this.#targets.files.length === 0) return;
     this.#winston ??= this.#create();
     this.#pending = this.#winston.then((w) => {
-      w.log(record.level, record.message, { event: record.event, rule: record.rule });
+      w.log(record.level, record.message, { event: record.event, rule: record.rule, stamp });
     });
   }
 
@@ -76,15 +109,9 @@ export class CliLog {
   async #create(): Promise<WinstonLogger> {
     const winston = (await import('winston')).default;
     const { format, transports } = winston;
-    const line = format.printf((info) => {
-      const where = [info['event'], info['rule']].filter((x) => typeof x === 'string' && x !== '').join(' ');
-      return `|${String(info.level).toUpperCase()}|${String(info['timestamp'])}|pid:${process.pid}|${where}| ${String(info.message)}`;
-    });
-    const base = format.combine(format.timestamp({ format: 'YYYY-MM-DD HH:mm:ss' }), line);
+    // The stamp is taken when the record is made (UTC), not when winston gets to it.
+    const base = format.printf((info) => formatLogLine(String(info.level), String(info['stamp']), process.pid, info['event'], info['rule'], String(info.message)));
     const list: InstanceType<typeof transports.Stream>[] = [];
-    if (this.#targets.verbosity !== 'none') {
-      list.push(new transports.Console({ level: this.#targets.verbosity, stderrLevels: Object.keys(LEVELS), format: base }));
-    }
     for (const file of this.#targets.files) {
       mkdirSync(dirname(file), { recursive: true });
       list.push(new transports.File({ filename: file, level: 'debug', format: base }));

@@ -145,7 +145,7 @@ function builder(yargs: Argv): Argv<RunArgs> {
     .option('rules', { type: 'string', describe: 'Use the command rules of a JSON rule description instead of the LLAMA pipelines.' })
     .option('jobs', { alias: 'j', type: 'number', describe: 'Generations at once, across all events (default $LLAMA_IO_DEFAULT_GEN_MAX_WORKERS or 4).' })
     .option('force', { type: 'string', array: true, describe: 'Regenerate these FileHandlers even when fresh (all selected ones when given without names).' })
-    .option('verbose', { type: 'boolean', default: false, describe: 'With --dry-run, also list fresh steps.' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'With --dry-run, list every step, one line each (fresh ones too; repeated skips of an event are otherwise grouped).' })
     .option('executor', { type: 'string', choices: ['local', 'slurm'], default: 'local', describe: 'Where the work runs: here, or as Slurm jobs (plan here, submit the events with work, wait for them; see "Running on a cluster" in the README).' })
     .option('batch', { type: 'number', default: 20, describe: 'With --executor slurm: events per Slurm job.' })
     .option('slurm-opt', { type: 'string', array: true, describe: 'With --executor slurm: extra sbatch options, e.g. --slurm-opt=--partition=short --slurm-opt=--time=2:00:00' })
@@ -456,11 +456,12 @@ async function runLoop(ctx: LoopContext): Promise<number> {
   const scheduler = new Scheduler(jobs);
   const json = args.json ? new JsonCollector() : undefined;
   const progress = args.json || args.verbosity === 'none' ? undefined : ProgressLine.forStderr();
+  log.setOverlay(progress);
+  const reportOptions = { pipeline, once: !ctx.continuous && !ctx.dryRun };
   let failures = 0;
   const emit = (e: EngineEvent): void => {
     if (e.type === 'step-failed' || e.type === 'event-error') failures++;
-    progress?.clear();
-    logEngineEvent(log, e);
+    logEngineEvent(log, e, reportOptions);
     progress?.onEvent(e);
     json?.onEvent(e);
   };
@@ -511,7 +512,7 @@ async function runLoop(ctx: LoopContext): Promise<number> {
         log.warning(`could not save the hash index under ${state}: ${describeError(error)}`);
       }
       if (!ctx.continuous) {
-        progress?.clear();
+        progress?.finish();
         if (ctx.dryRun && !args.json) process.stdout.write(formatPlanText(plans, { verbose: args.verbose }));
         if (json !== undefined) process.stdout.write(`${JSON.stringify(json.document(plans, ctx.dryRun), null, 2)}\n`);
         return failures > 0 ? 1 : 0;

@@ -3,7 +3,7 @@ import type { EngineEvent, EventPlan, PassSummary } from '@llama/core';
 /**
  * `--json` output, schema `llama.run/1` (documented in the README):
  * { schema, dry_run, events: [{ eventid, eventdir, error?, warnings, steps: [{ rule, action, reason }],
- *   results?: [{ rule, status, reason?, error?, hash?, changed?, duration_ms? }] }], summary? }
+ *   results?: [{ rule, status, reason?, error?, edited_inputs?, hash?, changed?, duration_ms? }] }], summary? }
  */
 export const JSON_SCHEMA_VERSION = 'llama.run/1';
 
@@ -16,6 +16,7 @@ export interface JsonResult {
   changed?: boolean;
   duration_ms?: number;
   provisional?: string;
+  edited_inputs?: { rule: string; filename: string }[];
 }
 
 export class JsonCollector {
@@ -33,7 +34,14 @@ export class JsonCollector {
         add(e.event.eventDir, { rule: e.rule, status: 'succeeded', reason: e.reason, hash: e.hash, changed: e.changed, duration_ms: e.durationMs, ...(e.provisional === undefined ? {} : { provisional: e.provisional }) });
         break;
       case 'step-failed':
-        add(e.event.eventDir, { rule: e.rule, status: 'failed', reason: e.reason, error: e.error, duration_ms: e.durationMs });
+        add(e.event.eventDir, {
+          rule: e.rule,
+          status: 'failed',
+          reason: e.reason,
+          error: e.error,
+          duration_ms: e.durationMs,
+          ...(e.editedInputs === undefined ? {} : { edited_inputs: e.editedInputs.map((i) => ({ rule: i.rule, filename: i.filename })) }),
+        });
         break;
       case 'step-skipped':
         add(e.event.eventDir, { rule: e.rule, status: 'skipped', reason: e.reason });

@@ -74,31 +74,52 @@ export function parseMetadataRider(text: string): RiderState {
 }
 
 /**
- * `.FILENAME.cooldown.json`: `{"num_attempts": int, "last_attempt": "UTC ISO"}` (3.5.1), plus
- * `last_error`, the failure's message, so that `llama status` can say why without the logs
- * (3.5.1 ignores keys it does not know).
+ * `.FILENAME.cooldown.json`: `{"num_attempts": int, "last_attempt": "UTC ISO"}` as in 3.5.1
+ * (num_attempts counts from 0: the first failure writes 0), plus keys 3.5.1 readers ignore:
+ * `failures` (num_attempts + 1, the count an operator reads), `last_error` (the last failure's
+ * message) and `last_error_time` (UTC ISO, when it happened).
  */
 export interface CooldownRider {
   readonly numAttempts: number;
   /** Unix ms. */
   readonly lastAttempt: number;
   readonly lastError?: string;
+  /** Unix ms. */
+  readonly lastErrorTime?: number;
 }
+
+/** Longest error message kept in a cooldown rider (a command's stderr can be long). */
+export const COOLDOWN_ERROR_MAX = 2000;
 
 export function parseCooldown(text: string): CooldownRider | undefined {
   try {
-    const raw = JSON.parse(text) as { num_attempts?: unknown; last_attempt?: unknown; last_error?: unknown };
+    const raw = JSON.parse(text) as { num_attempts?: unknown; last_attempt?: unknown; last_error?: unknown; last_error_time?: unknown };
     const last = typeof raw.last_attempt === 'string' ? Date.parse(raw.last_attempt.endsWith('Z') || /[+-]\d\d:\d\d$/.test(raw.last_attempt) ? raw.last_attempt : `${raw.last_attempt}Z`) : NaN;
     if (typeof raw.num_attempts !== 'number' || !Number.isInteger(raw.num_attempts) || raw.num_attempts < 0 || Number.isNaN(last)) return undefined;
-    return { numAttempts: raw.num_attempts, lastAttempt: last, ...(typeof raw.last_error === 'string' ? { lastError: raw.last_error } : {}) };
+    const errorTime = typeof raw.last_error_time === 'string' ? Date.parse(raw.last_error_time) : NaN;
+    return {
+      numAttempts: raw.num_attempts,
+      lastAttempt: last,
+      ...(typeof raw.last_error === 'string' ? { lastError: raw.last_error } : {}),
+      ...(Number.isNaN(errorTime) ? {} : { lastErrorTime: errorTime }),
+    };
   } catch {
     return undefined;
   }
 }
 
 export function serializeCooldown(rider: CooldownRider): string {
-  const fields = { num_attempts: rider.numAttempts, last_attempt: new Date(rider.lastAttempt).toISOString(), ...(rider.lastError === undefined ? {} : { last_error: rider.lastError }) };
-  return `${JSON.stringify(fields, null, 4)}\n`;
+  return `${JSON.stringify(
+    {
+      num_attempts: rider.numAttempts,
+      last_attempt: new Date(rider.lastAttempt).toISOString(),
+      failures: rider.numAttempts + 1,
+      ...(rider.lastError === undefined ? {} : { last_error: rider.lastError.slice(0, COOLDOWN_ERROR_MAX) }),
+      ...(rider.lastErrorTime === undefined ? {} : { last_error_time: new Date(rider.lastErrorTime).toISOString() }),
+    },
+    null,
+    4,
+  )}\n`;
 }
 
 /**

@@ -30,6 +30,11 @@ export type EngineEvent =
       readonly durationMs: number;
       /** Seconds before the next attempt; undefined when no cooldown was recorded (shutdown). */
       readonly cooldownSeconds?: number;
+      /**
+       * Inputs whose bytes differ from what their rider says was generated (edited by hand, or
+       * damaged after they were made): kept as hand edits, they may be why this rule failed.
+       */
+      readonly editedInputs?: readonly { readonly rule: string; readonly filename: string }[];
     }
   | { readonly type: 'step-skipped'; readonly event: EventRef; readonly rule: string; readonly reason: SkipReason }
   /** A rule planned because an input was to be rebuilt turned out fresh: the rebuild left its input's bytes unchanged. */
@@ -50,6 +55,8 @@ export interface PassSummary {
   readonly eventErrors: number;
   readonly succeeded: number;
   readonly failed: number;
+  /** Rules not attempted because an input failed in this pass (their `step-skipped` reason is `blocked`; not in `skipped`). */
+  readonly blocked: number;
   readonly skipped: number;
   readonly cutoff: number;
   readonly vetoed: number;

@@ -15,6 +15,7 @@ import {
   readFileSync,
   readSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -37,10 +38,10 @@ import type { RunReason } from '../plan/types.js';
 import { commandExitError, helperCanRun } from '../rule/json-rules.js';
 import type { EventRef, Flags, GenerateContext, Rule, RuleLogger, ShellCommand } from '../rule/types.js';
 import type { CommandRun, CommandRunner } from './command-runner.js';
-import { fileKey, hostName, openInTmpDir, processAlive, sameFile, tmpName, writeAllSync, writeFileAtomicSync, type FileKey } from '../util/fs.js';
+import { fileKey, hostName, openInTmpDir, processAlive, retryOnMissingDir, sameFile, tmpName, writeAllSync, writeFileAtomicSync, type FileKey } from '../util/fs.js';
 import type { Emit } from './events.js';
 import { commitAll } from './git.js';
-import { releaseLockHolders, withEventLock } from './lock.js';
+import { releaseLockHolders, removeDeadOwnersLock, withEventLock } from './lock.js';
 
 export interface GenerationSettings {
   readonly cache: HashCache;
@@ -66,6 +67,28 @@ export interface GenerationSettings {
   readonly stopping?: () => boolean;
   /** Runs command rules' commands in helper shells, prepared ahead (default: through `generate`, in a slot). */
   readonly commands?: CommandSettings;
+  /**
+   * This rule's inputs whose bytes are not what their rider says was generated (edited or damaged
+   * since): named with a failure, which they may explain.
+   */
+  readonly editedInputs?: readonly EditedInput[];
+}
+
+export interface EditedInput {
+  readonly rule: string;
+  readonly filename: string;
+}
+
+/** A path inside a generation's work directory (`…/.tmp.d/work-PID-XXXXXX/`), gone once it ends. */
+const SCRATCH_PATH = /([^\s'"`:()[\]]*\/)?\.tmp\.d\/[A-Za-z_][A-Za-z0-9_]*-\d+-[A-Za-z0-9]{6}\//g;
+
+/**
+ * Name the event directory's files in a message instead of the work directory's snapshots of
+ * them (inputs are links to the event's files of the same name; the output goes there too), so
+ * that a path an operator reads exists.
+ */
+export function eventPaths(message: string, eventDir: string): string {
+  return message.replace(SCRATCH_PATH, (_match, prefix: string | undefined) => (prefix === undefined ? `${eventDir}/` : prefix));
 }
 
 export interface CommandSettings {
@@ -93,6 +116,13 @@ export class ScratchPool {
   readonly #freeDirs: string[] = [];
   readonly #allDirs = new Set<string>();
   readonly #spares: { path: string; size: number }[] = [];
+  /** The `.tmp.d/` of every event this pool served: removed at `close` when left empty. */
+  readonly #tmpDirs = new Set<string>();
+
+  /** Note an event's `.tmp.d/` as used by this pass. */
+  useTmpDir(tmpDir: string): void {
+    this.#tmpDirs.add(tmpDir);
+  }
 
   /** An empty work directory in `tmpDir` (an event's `.tmp.d/`): a free one moved there, or a new one. */
   takeWorkDir(tmpDir: string): string {
@@ -107,8 +137,14 @@ export class ScratchPool {
       rmSync(free, { recursive: true, force: true }); // another file system, or gone
       this.#allDirs.delete(free);
     }
-    mkdirSync(tmpDir, { recursive: true });
-    const dir = mkdtempSync(join(tmpDir, `work-${process.pid}-`));
+    let dir: string;
+    try {
+      dir = mkdtempSync(join(tmpDir, `work-${process.pid}-`));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // No .tmp.d yet, or another process's sweep removed it while it was empty (sweepScratch).
+      dir = retryOnMissingDir(tmpDir, () => mkdtempSync(join(tmpDir, `work-${process.pid}-`)));
+    }
     this.#allDirs.add(dir);
     return dir;
   }
@@ -148,6 +184,16 @@ export class ScratchPool {
     for (const spare of this.#spares) rmSync(spare.path, { force: true });
     this.#spares.length = 0;
     releaseLockHolders();
+    // An empty `.tmp.d/` goes too: the next snapshot then sees in the event directory's listing,
+    // at no cost, that there is nothing to sweep (see `sweepScratch`).
+    for (const tmpDir of this.#tmpDirs) {
+      try {
+        rmdirSync(tmpDir);
+      } catch {
+        // not empty (another process works there; or a dead one's scratch, swept by the next pass), or gone
+      }
+    }
+    this.#tmpDirs.clear();
   }
 }
 
@@ -175,6 +221,7 @@ export class EventScratch {
   constructor(eventDir: string, pool: ScratchPool) {
     this.#root = join(eventDir, TMP_DIRNAME);
     this.#pool = pool;
+    pool.useTmpDir(this.#root);
   }
   takeWorkDir(): string {
     return this.#pool.takeWorkDir(this.#root);
@@ -278,7 +325,7 @@ function unlinkQuiet(path: string): void {
 
 function makeLogger(emit: Emit, event: EventRef, rule: string): RuleLogger {
   const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
-    emit({ type: 'log', level, event, rule, message, ...(fields === undefined ? {} : { fields }) });
+    emit({ type: 'log', level, event, rule, message: eventPaths(message, event.eventDir), ...(fields === undefined ? {} : { fields }) });
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -373,7 +420,7 @@ export async function generateRule(
       } catch (error) {
         // Could not even claim the file (a full disk, an unwritable event directory): a failure of
         // this rule, reported with its cause; nothing was written.
-        const message = `could not start: ${describeError(error)}`;
+        const message = eventPaths(`could not start: ${describeError(error)}`, event.eventDir);
         emit({ type: 'step-failed', event, rule: rule.name, reason, error: message, durationMs: now() - started });
         return { status: 'failed', error: message } satisfies GenerationOutcome;
       }
@@ -542,7 +589,7 @@ export async function generateRule(
     return { status: 'succeeded', hash, changed };
   } catch (error) {
     const shutdown = settings.shutdown?.aborted === true && !timedOut;
-    const message = describeError(error);
+    const message = eventPaths(describeError(error), event.eventDir);
     let wait: number | undefined;
     try {
       wait = await withEventLock(event.eventDir, () => {
@@ -552,7 +599,8 @@ export async function generateRule(
         if (shutdown) return undefined;
         const previous = existsSync(paths.cooldown) ? parseCooldown(readFileSync(paths.cooldown, 'utf8')) : undefined;
         const numAttempts = previous === undefined ? 0 : previous.numAttempts + 1;
-        writeFileAtomicSync(paths.cooldown, serializeCooldown({ numAttempts, lastAttempt: now(), lastError: message }), { durable: false });
+        const at = now();
+        writeFileAtomicSync(paths.cooldown, serializeCooldown({ numAttempts, lastAttempt: at, lastError: message, lastErrorTime: at }), { durable: false });
         return cooldownSeconds(rule.cooldown, numAttempts);
       });
     } catch (lockError) {
@@ -566,6 +614,7 @@ export async function generateRule(
       error: message,
       durationMs: now() - started,
       ...(wait === undefined ? {} : { cooldownSeconds: wait }),
+      ...(settings.editedInputs === undefined || settings.editedInputs.length === 0 ? {} : { editedInputs: settings.editedInputs }),
     });
     return { status: 'failed', error: message };
   } finally {
@@ -773,7 +822,8 @@ function snapshotAndHash(source: string, target: string, cache: HashCache): { ha
 
 /**
  * Remove what dead processes left in `.tmp.d/` (work directories `<Rule or work>-<pid>-XXXXXX`,
- * temp files `<name>.<pid>.<hex>.tmp`). Only entries whose pid is gone are touched.
+ * temp files `<name>.<pid>.<hex>.tmp`, an `EVENTLOCK` they held). Only entries whose pid is gone
+ * are touched.
  */
 export function sweepTmpDir(eventDir: string): string[] {
   const tmpRoot = join(eventDir, TMP_DIRNAME);
@@ -785,12 +835,32 @@ export function sweepTmpDir(eventDir: string): string[] {
   }
   const removed: string[] = [];
   for (const name of names) {
+    if (name === 'EVENTLOCK') {
+      if (removeDeadOwnersLock(eventDir)) removed.push(name);
+      continue;
+    }
     const pid = /^[A-Za-z_][A-Za-z0-9_]*-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1] ?? /\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)?.[1];
     if (pid === undefined || Number(pid) === process.pid || processAlive(Number(pid))) continue;
     rmSync(join(tmpRoot, name), { recursive: true, force: true });
     removed.push(name);
   }
   return removed;
+}
+
+/**
+ * Sweep the scratch dead processes left in an event's `.tmp.d/` (see `sweepTmpDir`), then remove
+ * `.tmp.d/` itself when nothing is left in it, so that the next snapshot sees at no cost (in the
+ * event directory's listing it reads anyway) that there is nothing to sweep. A process that needs
+ * `.tmp.d/` again makes it again (`openInTmpDir`, `ScratchPool.takeWorkDir`, the event lock).
+ */
+export function sweepScratch(eventDir: string): { readonly removed: readonly string[]; readonly emptied: boolean } {
+  const removed = sweepTmpDir(eventDir);
+  try {
+    rmdirSync(join(eventDir, TMP_DIRNAME));
+    return { removed, emptied: true };
+  } catch {
+    return { removed, emptied: false }; // not empty (a live process works there), or gone
+  }
 }
 
 /** Write a permanent veto rider (3.5.1 `.FILENAME.veto.json`) and commit it. */

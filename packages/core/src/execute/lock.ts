@@ -62,7 +62,10 @@ function tryCreate(path: string): boolean {
   try {
     fd = openSync(path, 'wx');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // .tmp.d removed (found empty by another pass's sweep) since it was made: try again later.
+    if (code === 'ENOENT') return false;
     throw error;
   }
   fillOwner(fd, path);
@@ -185,6 +188,23 @@ function unlinkQuiet(path: string): void {
     unlinkSync(path);
   } catch {
     // already gone
+  }
+}
+
+/**
+ * Remove the event's lock when its owner is a process of this host that is gone (killed while
+ * holding it): what the next taker would do (`isStale`), done by a pass that has nothing to lock
+ * there, so that a dead process leaves nothing behind. True when removed.
+ */
+export function removeDeadOwnersLock(eventDir: string): boolean {
+  const path = lockPath(eventDir);
+  const owner = readOwner(path);
+  if (owner === undefined || owner.host !== hostName() || owner.pid === process.pid || processAlive(owner.pid)) return false;
+  try {
+    unlinkSync(path);
+    return true;
+  } catch {
+    return false; // taken over or removed meanwhile
   }
 }
 

@@ -12,7 +12,7 @@ import type { CleanEvents, CleanRecord } from '../state/clean-events.js';
 import { loadEventSnapshot, snapshotLayout, unchangedSince, type EventSnapshot, type RuleState, type SnapshotLayout } from '../state/snapshot.js';
 import type { EventFiles, ParallelStat } from '../state/parallel-stat.js';
 import type { Emit, PassSummary } from './events.js';
-import { EventScratch, generateRule, ScratchPool, sweepTmpDir, writePermanentVeto, type GenerationSettings } from './generate.js';
+import { EventScratch, generateRule, ScratchPool, sweepScratch, sweepTmpDir, writePermanentVeto, type GenerationSettings } from './generate.js';
 import { ensureGitRepo } from './git.js';
 
 export { DEFAULT_CONCURRENCY, Scheduler } from './scheduler.js';
@@ -61,7 +61,10 @@ export const CLEAN_RECORD_TTL_MS = 10 * 60 * 1000;
 interface Outcome {
   readonly exists: boolean;
   readonly hash?: ContentHash;
+  /** Failed in this pass, or blocked by an upstream failure: dependents are blocked in turn. */
   readonly failed: boolean;
+  /** When blocked: the rules whose failure in this pass blocked it. */
+  readonly blockedBy?: readonly string[];
 }
 
 export interface PassResult {
@@ -78,12 +81,12 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
   await initHashing();
   const now = options.now ?? Date.now;
   const started = now();
-  const counts = { succeeded: 0, failed: 0, skipped: 0, cutoff: 0, vetoed: 0, eventErrors: 0 };
+  const counts = { succeeded: 0, failed: 0, blocked: 0, skipped: 0, cutoff: 0, vetoed: 0, eventErrors: 0 };
   const emit: Emit = (e) => {
     switch (e.type) {
       case 'step-succeeded': counts.succeeded++; break;
       case 'step-failed': counts.failed++; break;
-      case 'step-skipped': counts.skipped++; break;
+      case 'step-skipped': if (e.reason.kind === 'blocked') counts.blocked++; else counts.skipped++; break;
       case 'step-cutoff': counts.cutoff++; break;
       case 'step-vetoed': counts.vetoed++; break;
       case 'event-error': counts.eventErrors++; break;
@@ -171,7 +174,8 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
         }
       }
       const planTime = now();
-      const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: reuse, now: planTime });
+      const snapshot = loadEventSnapshot(event, options.pipeline, options.cache, { fingerprint: reuse, now: planTime, ...(options.dryRun === true ? {} : { sweep }) });
+      if (snapshot.swept !== undefined) emit({ type: 'warning', event, message: `removed ${describeSwept(snapshot.swept)} from .tmp.d (left by a process that died)` });
       const plan = planEvent(options.pipeline, snapshot, { ...planOptions, now: planTime });
       // A forced plan says nothing about the unforced one; what it changes, the stats will show.
       if (reuse) noteClean(clean, cleanKey, snapshot, plan, planTime);
@@ -226,6 +230,17 @@ export async function runPass(options: PassOptions): Promise<PassResult> {
   const summary: PassSummary = { events: options.events.length, ...counts, durationMs: now() - started };
   emit({ type: 'pass-finished', summary });
   return { plans, summary };
+}
+
+/** Sweep a planned event's `.tmp.d/` (dead processes' scratch), and remove it when empty. */
+function sweep(eventDir: string): { removed: readonly string[]; changed: boolean } {
+  const { removed, emptied } = sweepScratch(eventDir);
+  return { removed, changed: emptied || removed.length > 0 };
+}
+
+function describeSwept(names: readonly string[]): string {
+  const shown = names.slice(0, 3).join(', ');
+  return names.length <= 3 ? shown : `${names.length} entries (${shown}, …)`;
 }
 
 /**
@@ -327,6 +342,13 @@ async function executeEventPlan(
             if (planned.action === 'run' && planned.reason.kind === 'upstream-rebuilt') settings.emit({ type: 'step-cutoff', event, rule: name });
             return settled(name);
           }
+          if (step.action === 'skip' && step.reason.kind === 'blocked') {
+            // Name the rules that failed, not the blocked ones between; and block this rule's
+            // dependents too: they must not pass for fresh (an "early cutoff") behind a failure.
+            const roots = [...new Set(step.reason.inputs.flatMap((input) => inputOutcomes[rule.inputs.findIndex((i) => i.name === input)]?.blockedBy ?? [input]))];
+            settings.emit({ type: 'step-skipped', event, rule: name, reason: { kind: 'blocked', inputs: roots } });
+            return { ...settled(name), failed: true, blockedBy: roots };
+          }
           if (step.action === 'skip') {
             settings.emit({ type: 'step-skipped', event, rule: name, reason: step.reason });
             return settled(name);
@@ -337,8 +359,18 @@ async function executeEventPlan(
           }
           if (stopping()) return settled(name);
           const previous = state.output.hash;
+          // Inputs this pass did not rebuild whose bytes are not what their rider recorded.
+          const editedInputs = rule.inputs
+            .filter((input) => {
+              const inputStep = steps.get(input.name);
+              if (inputStep !== undefined && (inputStep.action === 'run' || inputStep.action === 'veto')) return false;
+              const inputState = stateOf(input.name);
+              return inputState?.rider.kind === 'ok' && inputState.output.exists && inputState.output.hash !== inputState.rider.output;
+            })
+            .map((input) => ({ rule: input.name, filename: input.filename }));
           const result = await generateRule(event, rule, flags, step.reason, previous, {
             ...settings,
+            ...(editedInputs.length === 0 ? {} : { editedInputs }),
             slot: (task) => options.scheduler.run(rule, task),
             scratch,
             stopping,

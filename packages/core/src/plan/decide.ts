@@ -63,7 +63,21 @@ export function decideStep(rule: Rule, state: RuleState, inputs: readonly InputS
   }
   if (state.cooldown !== undefined) {
     const until = state.cooldown.lastAttempt + cooldownSeconds(rule.cooldown, state.cooldown.numAttempts) * 1000;
-    if (until > ctx.now) return { rule: name, action: 'skip', reason: { kind: 'cooling-down', until, attempts: state.cooldown.numAttempts + 1 } };
+    const { numAttempts, lastError, lastErrorTime } = state.cooldown;
+    if (until > ctx.now) {
+      return {
+        rule: name,
+        action: 'skip',
+        reason: {
+          kind: 'cooling-down',
+          until,
+          attempts: numAttempts + 1,
+          num_attempts: numAttempts,
+          ...(lastError === undefined ? {} : { last_error: lastError }),
+          ...(lastErrorTime === undefined ? {} : { last_error_time: lastErrorTime }),
+        },
+      };
+    }
   }
   if (ctx.forced) return { rule: name, action: 'run', reason: { kind: 'forced' } };
   if (!exists) return { rule: name, action: 'run', reason: { kind: 'missing' } };

@@ -3,7 +3,12 @@ import type { FreshReason, RunReason, SkipReason, Step } from './types.js';
 /** Human text of a step's reason, shared by the plan printer, `llama status` and `llama serve`. */
 
 const short = (hash: string | null): string => (hash === null ? 'none' : hash.slice(0, 8));
-const time = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+const time = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** A message on one plan line: newlines folded, long ones cut. */
+const oneLine = (text: string): string => {
+  const flat = text.replace(/\s*\n\s*/g, ' | ');
+  return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
+};
 
 export function describeRun(reason: RunReason): string {
   switch (reason.kind) {
@@ -21,7 +26,12 @@ export function describeRun(reason: RunReason): string {
 export function describeSkip(reason: SkipReason): string {
   switch (reason.kind) {
     case 'vetoed': return `vetoed (${reason.veto}): ${reason.message}`;
-    case 'cooling-down': return `cooling-down until ${time(reason.until)} after ${reason.attempts} failure${reason.attempts === 1 ? '' : 's'}`;
+    case 'cooling-down': {
+      // The cooldown file counts from 0 (3.5.1 num_attempts): say both so they agree.
+      const failures = `${reason.attempts} failure${reason.attempts === 1 ? '' : 's'} (num_attempts ${reason.num_attempts})`;
+      const last = reason.last_error === undefined ? '; last error not recorded' : `; last error${reason.last_error_time === undefined ? '' : ` at ${time(reason.last_error_time)}`}: ${oneLine(reason.last_error)}`;
+      return `cooling-down until ${time(reason.until)} after ${failures}${last}`;
+    }
     case 'intent-held': return `intent-held until ${time(reason.until)}${reason.pid === undefined ? '' : ` by pid ${reason.pid}`}`;
     case 'inputs-missing': return `inputs-missing: ${reason.inputs.join(', ')}`;
     case 'awaits-trigger': return 'awaits-trigger';

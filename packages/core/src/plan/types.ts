@@ -19,13 +19,24 @@ export type RunReason =
 /** Why a rule does not run (now). */
 export type SkipReason =
   | { readonly kind: 'vetoed'; readonly veto: string; readonly message: string }
-  | { readonly kind: 'cooling-down'; readonly until: number; readonly attempts: number }
+  /**
+   * `attempts`: failures so far (the cooldown file's num_attempts + 1); `num_attempts` as that file
+   * records it; `last_error`, `last_error_time` (Unix ms): the last failure, when recorded.
+   */
+  | {
+      readonly kind: 'cooling-down';
+      readonly until: number;
+      readonly attempts: number;
+      readonly num_attempts: number;
+      readonly last_error?: string;
+      readonly last_error_time?: number;
+    }
   | { readonly kind: 'intent-held'; readonly until: number; readonly pid?: number }
   | { readonly kind: 'inputs-missing'; readonly inputs: readonly string[] }
   | { readonly kind: 'awaits-trigger' }
   | { readonly kind: 'locked' }
   | { readonly kind: 'manual' }
-  /** An input failed in this pass. */
+  /** An input failed in this pass; `inputs`: the rules upstream whose failure blocks it. */
   | { readonly kind: 'blocked'; readonly inputs: readonly string[] }
   /** The output path is unusable (a directory, unreadable, …); never removed automatically. */
   | { readonly kind: 'bad-path'; readonly problem: string }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { err, type Diagnostic, type Result } from '../errors.js';
 import { FLAGS_FILENAME, validateFlags } from '../event/flags.js';
-import { riderNames } from '../event/paths.js';
+import { riderNames, TMP_DIRNAME } from '../event/paths.js';
 import {
   parseCooldown,
   parseIntent,
@@ -47,6 +47,8 @@ export interface EventSnapshot {
   readonly repairs: readonly { readonly path: string; readonly why: string }[];
   /** The stat fingerprint of what was read, when asked for and not racy (see `StateFingerprint`). */
   readonly fingerprint?: StateFingerprint;
+  /** Scratch of dead processes removed from `.tmp.d/` while reading (option `sweep`). */
+  readonly swept?: readonly string[];
 }
 
 /**
@@ -187,7 +189,15 @@ export function loadEventSnapshot(
   event: EventRef,
   pipeline: Pipeline,
   cache: HashCache,
-  options: { readonly fingerprint?: boolean; readonly now?: number } = {},
+  options: {
+    readonly fingerprint?: boolean;
+    readonly now?: number;
+    /**
+     * Called when the event has a `.tmp.d/` (seen in the listing read anyway: no system call when
+     * it has none) to sweep what dead processes left there; `changed`: it removed something.
+     */
+    readonly sweep?: (eventDir: string) => { readonly removed: readonly string[]; readonly changed: boolean };
+  } = {},
 ): EventSnapshot {
   const warnings: string[] = [];
   const layout = snapshotLayout(pipeline);
@@ -209,6 +219,13 @@ export function loadEventSnapshot(
       repairs: [],
     };
   }
+  let swept: readonly string[] | undefined;
+  if (options.sweep !== undefined && names.has(TMP_DIRNAME)) {
+    const sweep = options.sweep(event.eventDir);
+    if (sweep.removed.length > 0) swept = sweep.removed;
+    // The directory changed after its stat: no fingerprint this time (the next plan takes one).
+    if (sweep.changed) digest = undefined;
+  }
   const rules = new Map<string, RuleState>();
   const repairs: { path: string; why: string }[] = [];
   let present = '';
@@ -224,7 +241,7 @@ export function loadEventSnapshot(
   }
   present += flagsStat === undefined ? '0' : '1';
   const flags = readFlags(event.eventDir, names);
-  const snapshot: EventSnapshot = { event, flags, rules, warnings, repairs };
+  const snapshot: EventSnapshot = { event, flags, rules, warnings, repairs, ...(swept === undefined ? {} : { swept }) };
   // A file changed within the timestamp granularity of this read could change again unseen.
   if (digest === undefined || digest.newest >= startedAt - RACY_MARGIN_MS) return snapshot;
   let intent = false;

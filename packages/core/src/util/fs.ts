@@ -25,8 +25,22 @@ export function openInTmpDir(tmpDir: string, name: string, flags: string | numbe
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(tmpDir, { recursive: true });
-  return { path, fd: openSync(path, flags, 0o644) };
+  return { path, fd: retryOnMissingDir(tmpDir, () => openSync(path, flags, 0o644)) };
+}
+
+/**
+ * Make `dir` and run `create` in it; again if `dir` vanished in between: a pass removes an event's
+ * `.tmp.d/` when it finds it empty (`sweepScratch`), which may happen between the two.
+ */
+export function retryOnMissingDir<T>(dir: string, create: () => T): T {
+  for (let attempt = 0; ; attempt++) {
+    mkdirSync(dir, { recursive: true });
+    try {
+      return create();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 4) throw error;
+    }
+  }
 }
 
 /** Write all of `bytes` at the file's current position. */

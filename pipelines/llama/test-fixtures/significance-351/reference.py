@@ -11,7 +11,12 @@ Deliberate choices where the spec leaves room (each one is also stated in README
   subthreshold integrals) are done NUMERICALLY with scipy.integrate.quad in u = ln E, so the
   closed forms of spec §3 are checked independently (closed_form_* below).
 - The pair background loop (spec §3 "Background loop") starts from the search parameters
-  (δω = 2.5°, ΔE = 0.3), not from the primary's widened windows.
+  (δω = 2.5°, ΔE = 0.3) for every second neutrino, not from the primary's widened windows
+  (3.5.1 opa.py:443-444 resets them inside the loop over neutrino_i).
+- The subthreshold densities (spec §6 "Pempnu_i, ε_i' as in OPA") CARRY the widened windows from
+  one neutrino to the next: subthreshold.py:439-440 sets δω, ΔE once, before the loop over the
+  neutrinos (463-508), which widens them in place (495-496); each neutrino's [minenu, maxenu]
+  (480-481) uses the windows as the previous neutrino left them.
 - median(E_bg) is numpy's median of the whole sample (mean of the two middle values for an
   even count).
 - For cWB the SNR ρ given by the case is used (3.5.1 itself would raise KeyError reading
@@ -234,13 +239,14 @@ class Background:
     def solid_angle(theta, domega):
         return 2 * math.pi * abs(math.cos(math.radians(theta - domega)) - math.cos(math.radians(theta + domega)))
 
-    def primary(self, theta_nu, e_nu):
+    def primary(self, theta_nu, e_nu, domega=DELTA_OMEGA, dE=DELTA_E):
         """opa.py:356-398. Returns dict with Pempnu and the adjusted energy ε' (after the
-        E^-3.7 block, which is what five() receives, opa.py:477), plus diagnostics."""
-        band = self.band(theta_nu)
-        minenu, maxenu = float(band.min()), float(band.max())          # opa.py:359-360
+        E^-3.7 block, which is what five() receives, opa.py:477), plus diagnostics.
+        domega/dE: the starting windows; OPA starts from the search parameters, subthreshold.py
+        starts each neutrino from the windows the previous one ended with (439-440, 495-496)."""
+        band = self.band(theta_nu, domega)
+        minenu, maxenu = float(band.min()), float(band.max())          # opa.py:359-360, sub.py:480-481
         eps = max(e_nu, minenu)                                          # opa.py:364-365
-        domega, dE = DELTA_OMEGA, DELTA_E
         steps = 0
         while True:                                                      # opa.py:372-389
             C = self.count(theta_nu, domega, eps, dE)
@@ -406,11 +412,10 @@ def pempgw(rho, snrs):
     snrs = np.asarray(snrs, dtype=float)
     lo, hi = float(snrs.min()), float(snrs.max())
     counts, edges = np.histogram(snrs, bins=50, range=(lo, hi))
-    if rho >= hi:
-        k = 49
-    else:
-        k = int(np.searchsorted(edges, rho, side='right') - 1)
-        k = min(max(k, 0), 49)
+    # 3.5.1: i = 1; while ρ > edges[i]: i += 1 (stop at the last edge); bin i − 1. So ρ on an
+    # edge belongs to the bin below it, ρ ≤ min to bin 0, ρ > max to the last bin.
+    k = int(np.searchsorted(edges, rho, side='left') - 1)
+    k = min(max(k, 0), 49)
     return max(int(counts[k]), 1) / len(snrs) / (hi - lo) * 50, k, int(counts[k])
 
 
@@ -424,10 +429,12 @@ def subthreshold(sky, D, rho, pipeline, t_gw, neutrinos, bg, snrs, p_terr, radec
     five_sky = np.zeros_like(sky.prob)
     wogw = 0.0
     per = []
+    domega, dE = DELTA_OMEGA, DELTA_E                                    # sub.py:439-440: once, not per neutrino
     for i, nu in enumerate(neutrinos):
         ra, dec = radec[i] if radec is not None else nu_radec(nu['mjd'], nu['zenith'], nu['azimuth'])
         t = mjd2gps(nu['mjd'])
-        b = bg.primary(nu['zenith'], nu['energy'])                       # sub.py:463-508 (as OPA)
+        b = bg.primary(nu['zenith'], nu['energy'], domega, dE)           # sub.py:463-508 (as OPA, windows carried)
+        domega, dE = b['domega'], b['dE']
         a = angle_factor(nu['zenith'])
         I1 = energy_integral(1, expnu(1.0, D) * a)
         A = aeff(b['eps'], sky.theta_ic)
@@ -437,6 +444,7 @@ def subthreshold(sky, D, rho, pipeline, t_gw, neutrinos, bg, snrs, p_terr, radec
         Ghat = G / np.sum(G)
         wogw += float(np.sum(Iwogw / b['Pempnu'] * A * Ghat))             # sub.py:194-233, "Eq. 58"
         per.append(dict(ra=ra, dec=dec, t_gps=t, dt=t - t_gw, adjusted_energy=b['eps'], Pempnu=b['Pempnu'],
+                        background={k: b[k] for k in b if k not in ('Pempnu', 'eps')},
                         I1=I1, I1_closed_form=closed_form_I1(a, D), I_wogw=Iwogw,
                         I_wogw_closed_form=closed_form_wogw(a)))
     if cwb:

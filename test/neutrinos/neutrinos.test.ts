@@ -228,5 +228,7 @@ describe('significance through the CLI', () => {
     expect(c.odds_ratio).toBeGreaterThan(0);
     expect(c.odds_ratio).toBeCloseTo(c.p_h_s1 / (c.p_h_c + c.p_h_0), 12);
     expect(c.p_value).toBeNull();
+    // Another sample is configured and no table: the shipped table (made from the shipped sample) is not used.
+    expect(c.p_value_note).toMatch(/shipped background table .*background-pvalues\.json\.gz was made from neutrino sample background-neutrinos\.txt .*not bg-neutrinos\.txt .*: not used/);
   }, 180_000);
 });

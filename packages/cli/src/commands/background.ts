@@ -51,7 +51,7 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
       .option('output', { alias: 'o', type: 'string', default: 'background-pvalues.json.gz', describe: 'Where to write the table (gzipped JSON)' })
       .option('merge', { type: 'boolean', default: false, describe: 'Keep and extend the entries of an existing table at --output' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress on stderr' })
-      .option('chunks', { type: 'number', describe: 'Split the trials into N seeded chunks (chunk i: seed + i), each written as a shard beside --output, then merged; existing shards of the same command are reused' })
+      .option('chunks', { type: 'number', describe: 'Split the trials into N seeded chunks (chunk i of key k: seed + 7919·k + i), each written as a shard beside --output, then merged; shards of the same command are reused, shards of another command refused' })
       .option('chunk', { type: 'number', describe: 'With --chunks: compute only this chunk (0-based) and write its shard' })
       .option('reduce', { type: 'boolean', default: false, describe: 'With --chunks: only merge the shards into --output' })
       .option('executor', { type: 'string', choices: ['local', 'slurm'], default: 'local', describe: 'With --chunks: compute the missing chunks here, or as a Slurm job array' })

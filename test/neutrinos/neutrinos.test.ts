@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -99,6 +99,43 @@ describe('llama background', () => {
     expect(again.code).toBe(0);
     expect(JSON.parse(gunzipSync(readFileSync(join(root, 'bg2.json.gz'))).toString()).entries).toEqual(table.entries);
   }, 120_000);
+  it('--chunks N: chunk i is the unchunked run with seed + i; a rerun computes only missing chunks; a shard of another command is refused', async () => {
+    const { root, env } = tempHome();
+    const sampleEnv = { ...env, LLAMA_BACKGROUND_NEUTRINOS: writeSample(root), SOURCE_DATE_EPOCH: '1765000000' };
+    const out = join(root, 'chunked.json.gz');
+    const args = ['background', '--population', 'bns', '--instruments', 'H1,L1', '--trials', '9', '--skymaps', '2', '--seed', '5', '--chunks', '3', '-q', '-o', out];
+    const r = await llama(args, { env: sampleEnv });
+    expect(r.code, r.stderr).toBe(0);
+    const table = JSON.parse(gunzipSync(readFileSync(out)).toString());
+    expect(table.entries['opa/bns/o3/H1L1']).toMatchObject({ trials: 9, seeds: [5, 6, 7] });
+    expect(table.created).toBe('2025-12-06T05:46:40.000Z');
+    // Independent: three unchunked runs of 3 trials with seeds 5, 6, 7 hold the same odds.
+    const singles: number[] = [];
+    for (const seed of [5, 6, 7]) {
+      const file = join(root, `single-${seed}.json.gz`);
+      const one = await llama(['background', '--population', 'bns', '--instruments', 'H1,L1', '--trials', '3', '--skymaps', '2', '--seed', String(seed), '-q', '-o', file], { env: sampleEnv });
+      expect(one.code, one.stderr).toBe(0);
+      singles.push(...JSON.parse(gunzipSync(readFileSync(file)).toString()).entries['opa/bns/o3/H1L1'].odds);
+    }
+    expect(table.entries['opa/bns/o3/H1L1'].odds).toEqual(singles.sort((a, b) => a - b));
+    // A crash lost chunk 1: only it is computed again, and the table is the same byte for byte.
+    const first = readFileSync(out);
+    rmSync(join(root, 'chunked.json.gz.chunks', 'chunk-1-of-3.json.gz'));
+    const again = await llama(args, { env: sampleEnv });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('2 of 3 chunks already computed');
+    expect(readFileSync(out).equals(first)).toBe(true);
+    // Other options over the same shards: refused in one line, exit 2, the shards left alone.
+    const other = await llama(args.map((a) => (a === '9' ? '12' : a)), { env: sampleEnv });
+    expect(other.code).toBe(2);
+    expect(other.stderr.trim().split('\n')).toHaveLength(1);
+    expect(other.stderr).toMatch(/chunk-0-of-3\.json\.gz: refused: this shard was made by another command/);
+    // --merge of the same seeds again: refused, the table keeps its trials.
+    const twice = await llama([...args, '--merge'], { env: sampleEnv });
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/already holds the trials of seed 5, 6, 7/);
+    expect(readFileSync(out).equals(first)).toBe(true);
+  }, 180_000);
   it('rejects bad options with exit code 2', async () => {
     const r = await llama(['background', '--instruments', 'H1']);
     expect(r.code).toBe(2);
@@ -191,5 +228,7 @@ describe('significance through the CLI', () => {
     expect(c.odds_ratio).toBeGreaterThan(0);
     expect(c.odds_ratio).toBeCloseTo(c.p_h_s1 / (c.p_h_c + c.p_h_0), 12);
     expect(c.p_value).toBeNull();
+    // Another sample is configured and no table: the shipped table (made from the shipped sample) is not used.
+    expect(c.p_value_note).toMatch(/shipped background table .*background-pvalues\.json\.gz was made from neutrino sample background-neutrinos\.txt .*not bg-neutrinos\.txt .*: not used/);
   }, 180_000);
 });

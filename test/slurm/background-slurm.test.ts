@@ -9,8 +9,9 @@ const unavailable = slurmUnavailable();
 if (unavailable !== undefined) console.warn(unavailable);
 
 const ARGS = ['background', '--population', 'bns', '--instruments', 'H1,L1', '--trials', '120', '--skymaps', '2', '--seed', '5', '--chunks', '4'];
-type Table = { generator: string; entries: Record<string, { trials: number; seed: number; combined_sum: number[]; per_neutrino: number[]; combined_joint: number[] }> };
-const read = (file: string): Table => JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as Table;
+type Table = { generator: string; entries: Record<string, { trials: number; seeds: number[]; odds: number[] }> };
+type Shard = { chunk: number; generator: string; rows: { key: string; seed: number; odds: number }[] };
+const read = <T = Table>(file: string): T => JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as T;
 
 describe.skipIf(unavailable !== undefined)('llama background --executor slurm --chunks N against a real single-node Slurm', () => {
   let cluster: SlurmCluster;
@@ -35,17 +36,18 @@ describe.skipIf(unavailable !== undefined)('llama background --executor slurm --
     expect(s.stderr).toMatch(/submitted job array \d+ for chunks 0-3/);
     expect(readFileSync(onSlurm).equals(readFileSync(local))).toBe(true);
 
-    // Independent check of the seeding: chunk 0 is 30 trials with the base seed, chunk 3 with seed + 3.
-    const table = read(onSlurm).entries['bns/H1L1']!;
+    // Independent check of the seeding: chunk i is 30 trials with seed 5 + i, the rows of an
+    // unchunked run with --seed 5 + i; the table is every shard's odds, sorted.
+    const table = read(onSlurm).entries['opa/bns/o3/H1L1']!;
     expect(table.trials).toBe(120);
-    const shards = [0, 1, 2, 3].map((i) => read(join(root, 'slurm', 'table.json.gz.chunks', `chunk-${i}-of-4.json.gz`)).entries['bns/H1L1']!);
-    expect(shards.map((e) => e.seed)).toEqual([5, 6, 7, 8]);
-    expect(table.combined_sum).toEqual(shards.flatMap((e) => e.combined_sum).sort((a, b) => a - b));
+    expect(table.seeds).toEqual([5, 6, 7, 8]);
+    const shards = [0, 1, 2, 3].map((i) => read<Shard>(join(root, 'slurm', 'table.json.gz.chunks', `chunk-${i}-of-4.json.gz`)));
+    expect(shards.map((s) => [...new Set(s.rows.map((r) => r.seed))])).toEqual([[5], [6], [7], [8]]);
+    expect(table.odds).toEqual(shards.flatMap((s) => s.rows.map((r) => r.odds)).sort((a, b) => a - b));
     const single = join(root, 'single.json.gz');
     const one = await llama(['background', '--population', 'bns', '--instruments', 'H1,L1', '--trials', '30', '--skymaps', '2', '--seed', '8', '--quiet', '-o', single], { env: runEnv });
     expect(one.code, one.stderr).toBe(0);
-    expect(shards[3]!.combined_sum).toEqual(read(single).entries['bns/H1L1']!.combined_sum);
-    expect(shards[3]!.per_neutrino).toEqual(read(single).entries['bns/H1L1']!.per_neutrino);
+    expect(shards[3]!.rows.map((r) => r.odds).sort((a, b) => a - b)).toEqual(read(single).entries['opa/bns/o3/H1L1']!.odds);
 
     // A crash lost chunk 2: the rerun submits only that chunk and the table comes out the same.
     rmSync(join(root, 'slurm', 'table.json.gz.chunks', 'chunk-2-of-4.json.gz'));

@@ -1,16 +1,21 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chunkTrials, mergeShards, missingChunks, readShard, shardPath, writeShard, type ShardTable } from './background-chunks.js';
+import { chunkTrials, createdTime, missingChunks, readShard, SEED_STRIDE, SHARD_FORMAT, shardPath, trialSeed, writeShard, type Shard } from './background-chunks.js';
 
-const shard = (trials: number, sums: number[], seed: number): ShardTable => ({
-  format: 'llama-background-v1',
-  model: 'm1',
-  created: `2026-01-0${seed}T00:00:00.000Z`,
-  generator: `g ${seed}`,
-  entries: { 'bns/H1L1': { population: 'bns', instruments: 'H1L1', trials, skymaps: '2 maps', seed, per_neutrino: sums.map((x) => x / 10), combined_sum: sums, combined_joint: sums.map((x) => x * 2) } },
+const SHA = 'a'.repeat(64);
+const shard = (i: number, over: Partial<Shard> = {}): Shard => ({
+  format: SHARD_FORMAT,
+  generator: `g --chunk ${i}`,
+  method: 'llama-3.5.1-opa',
+  sample: { name: 's.txt', sha256: SHA },
+  chunk: i,
+  chunks: 3,
+  rows: [{ key: 'opa/bns/o3/H1L1', method: 'llama-3.5.1-opa', sample_sha256: SHA, seed: 5 + i, odds: 0.25 * i, neutrinos: 6, skymap: 'm' }],
+  ...over,
 });
+const expected = (i: number) => ({ generator: `g --chunk ${i}`, method: 'llama-3.5.1-opa', sha256: SHA });
 
 describe('background chunks', () => {
   it('splits trials so that the chunks add up, remainder first', () => {
@@ -18,27 +23,37 @@ describe('background chunks', () => {
     expect([0, 1, 2, 3].map((i) => chunkTrials(1000, 4, i)).reduce((a, b) => a + b)).toBe(1000);
   });
 
-  it('merges shards: arrays concatenated and sorted, trials summed, the first chunk\'s other fields', () => {
-    const merged = mergeShards([shard(2, [5, 1], 1), shard(3, [4, 2, 9], 2)], { generator: 'all', env: { SOURCE_DATE_EPOCH: '1700000000' } });
-    const e = merged.entries['bns/H1L1'] as Record<string, unknown>;
-    expect(e['combined_sum']).toEqual([1, 2, 4, 5, 9]);
-    expect(e['combined_joint']).toEqual([2, 4, 8, 10, 18]);
-    expect(e['per_neutrino']).toEqual([0.1, 0.2, 0.4, 0.5, 0.9]);
-    expect(e['trials']).toBe(5);
-    expect(e['seed']).toBe(1);
-    expect(merged.created).toBe('2023-11-14T22:13:20.000Z');
-    expect(merged.generator).toBe('all');
+  it('gives every (key, chunk) its own seed below the stride, chunk 0 of key k the unchunked seed', () => {
+    const seen = new Set<number>();
+    for (let k = 0; k < 8; k++) for (let i = 0; i < 500; i++) seen.add(trialSeed(1, k, i));
+    expect(seen.size).toBe(8 * 500);
+    expect(trialSeed(1, 0, 0)).toBe(1);
+    expect(trialSeed(1, 2, 0)).toBe(1 + 2 * 7919);
+    expect(trialSeed(5, 0, 3)).toBe(8);
+    // Chunk SEED_STRIDE of key 0 would be chunk 0 of key 1: the CLI refuses that many chunks.
+    expect(trialSeed(1, 0, SEED_STRIDE)).toBe(trialSeed(1, 1, 0));
   });
 
-  it('refuses shards of different models', () => {
-    expect(() => mergeShards([shard(1, [1], 1), { ...shard(1, [1], 2), model: 'm2' }], { generator: 'x' })).toThrow(/different neutrino models/);
-  });
-
-  it('finds the chunks whose shard is absent or made by another command', () => {
+  it('writes and reads shards; an unreadable or half-written shard counts as missing', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'bgchunks-')), 't.json.gz');
-    writeShard(shardPath(out, 3, 0), shard(1, [1], 1));
-    writeShard(shardPath(out, 3, 2), { ...shard(1, [1], 3), generator: 'other' });
-    expect(readShard(shardPath(out, 3, 0))?.generator).toBe('g 1');
-    expect(missingChunks(out, 3, (i) => `g ${i + 1}`)).toEqual([1, 2]);
+    writeShard(shardPath(out, 3, 0), shard(0));
+    expect(readShard(shardPath(out, 3, 0))).toEqual(shard(0));
+    writeFileSync(shardPath(out, 3, 1), 'not gzip');
+    expect(missingChunks(out, 3, expected)).toEqual([1, 2]);
+  });
+
+  it('refuses a shard made by another command, sample or method, naming the file', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'bgchunks-')), 't.json.gz');
+    writeShard(shardPath(out, 3, 2), shard(2, { generator: 'other' }));
+    expect(() => missingChunks(out, 3, expected)).toThrow(/chunk-2-of-3\.json\.gz: refused: this shard was made by another command \(`other`\)/);
+    writeShard(shardPath(out, 3, 2), shard(2, { sample: { name: 'x.txt', sha256: 'b'.repeat(64) } }));
+    expect(() => missingChunks(out, 3, expected)).toThrow(/made from neutrino sample x\.txt/);
+    writeShard(shardPath(out, 3, 2), shard(2, { method: 'llama-3.5.1-opa-pairfix' }));
+    expect(() => missingChunks(out, 3, expected)).toThrow(/made with method llama-3\.5\.1-opa-pairfix, not llama-3\.5\.1-opa/);
+  });
+
+  it('takes created from SOURCE_DATE_EPOCH', () => {
+    expect(createdTime({ SOURCE_DATE_EPOCH: '1700000000' })).toBe('2023-11-14T22:13:20.000Z');
+    expect(Date.parse(createdTime({}))).toBeGreaterThan(0);
   });
 });

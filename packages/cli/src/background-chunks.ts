@@ -1,25 +1,31 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import type { significance } from '@llama/pipelines';
 
 /**
- * Background trials split into seeded chunks: chunk i runs its share of the trials with seed
- * `base + i` and writes the table it computed (a shard) next to the output; the reduce step
- * merges the shards into the table the significance reads. A chunk is only "run trials with this
- * seed, write a table": it goes through the significance module's own table builder, whatever a
- * trial computes, and merging needs only that an entry's number arrays are sorted samples and
- * `trials` a count. Local (`--chunks N`, in this process) and Slurm (`--executor slurm --chunks N`)
- * run the same chunks and the same reduce, so their tables are identical byte for byte (with
- * SOURCE_DATE_EPOCH fixing the `created` time).
+ * Background trials split into seeded chunks. Chunk i computes, for every population × network
+ * (key index k in the order given), `runBackgroundChunk(seed(k, i), chunkTrials(trials, N, i))`
+ * and writes those rows as a shard next to the output; the reduce step hands all shards' rows to
+ * `mergeBackgroundRows`, which builds the table the significance reads. Local (`--chunks N`, in
+ * this process) and Slurm (`--executor slurm --chunks N`) run the same chunks and the same
+ * reduce, so their tables are identical byte for byte (with SOURCE_DATE_EPOCH fixing `created`).
  */
 
-/** A table as written by `llama background` (the fields the reduce step relies on). */
-export interface ShardTable {
-  readonly format: string;
-  readonly model: string;
-  readonly created: string;
-  readonly generator: string;
-  readonly entries: Readonly<Record<string, object>>;
+export type BackgroundRow = significance.BackgroundRow;
+
+export const SHARD_FORMAT = 'llama-background-shard-v1';
+
+/**
+ * Key k's seeds are spaced SEED_STRIDE apart; chunk i adds i. So chunk i's rows for key k are
+ * exactly those of an unchunked `llama background --seed (base + i)` for that key, and with fewer
+ * than SEED_STRIDE chunks no seed repeats across chunks and keys (mergeBackgroundRows refuses a
+ * seed merged twice into one entry, which also guards `--merge` against re-adding trials).
+ */
+export const SEED_STRIDE = 7919;
+
+export function trialSeed(base: number, keyIndex: number, chunk: number): number {
+  return base + SEED_STRIDE * keyIndex + chunk;
 }
 
 /** Trials of chunk `index` of `chunks`: the remainder goes to the first chunks. */
@@ -27,8 +33,28 @@ export function chunkTrials(trials: number, chunks: number, index: number): numb
   return Math.floor(trials / chunks) + (index < trials % chunks ? 1 : 0);
 }
 
-export function chunkSeed(seed: number, index: number): number {
-  return seed + index;
+/** One chunk's rows, with what made them (a shard from another command is refused, not mixed in). */
+export interface Shard {
+  readonly format: typeof SHARD_FORMAT;
+  /** The command that computes this chunk (options, chunk count and index). */
+  readonly generator: string;
+  readonly method: string;
+  readonly sample: { readonly name: string; readonly sha256: string };
+  readonly chunk: number;
+  readonly chunks: number;
+  readonly rows: readonly BackgroundRow[];
+}
+
+/** What the shard of one chunk must have been made by. */
+export interface ShardExpectation {
+  readonly generator: string;
+  readonly method: string;
+  readonly sha256: string;
+}
+
+/** A shard on disk that another command, sample or method made: the user decides, not us. */
+export class ShardError extends Error {
+  override name = 'ShardError';
 }
 
 /** Where the shards of an output table live. */
@@ -40,62 +66,56 @@ export function shardPath(output: string, chunks: number, index: number): string
   return join(shardDir(output), `chunk-${index}-of-${chunks}.json.gz`);
 }
 
-export function writeShard(path: string, table: ShardTable): void {
+export function writeShard(path: string, shard: Shard): void {
   mkdirSync(dirname(path), { recursive: true });
   const partial = `${path}.${process.pid}.partial`;
-  writeFileSync(partial, gzipSync(JSON.stringify(table)));
+  writeFileSync(partial, gzipSync(JSON.stringify(shard)));
   // Atomic on a shared file system: a reader sees the whole shard or none.
   renameSync(partial, path);
 }
 
-export function readShard(path: string): ShardTable | undefined {
+/** The shard at `path`; undefined when absent or unreadable (a chunk killed mid-write is computed again). */
+export function readShard(path: string): Shard | undefined {
   if (!existsSync(path)) return undefined;
   try {
-    return JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as ShardTable;
+    const s = JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as Partial<Shard> | null;
+    if (s === null || typeof s !== 'object' || s.format !== SHARD_FORMAT || !Array.isArray(s.rows) || typeof s.generator !== 'string') return undefined;
+    return s as Shard;
   } catch {
-    return undefined; // unreadable: computed again
+    return undefined;
   }
 }
 
-/** Chunks whose shard is absent, unreadable or made by a different command (other options). */
-export function missingChunks(output: string, chunks: number, generatorOf: (index: number) => string): number[] {
+/** Throws ShardError when the shard was made by another command, sample or method. */
+export function checkShard(shard: Shard, expected: ShardExpectation, path: string): void {
+  const why =
+    shard.sample?.sha256 !== expected.sha256
+      ? `was made from neutrino sample ${shard.sample?.name ?? '?'} (sha256 ${String(shard.sample?.sha256).slice(0, 12)}…), not this one (${expected.sha256.slice(0, 12)}…)`
+      : shard.method !== expected.method
+        ? `was made with method ${shard.method}, not ${expected.method}`
+        : shard.generator !== expected.generator
+          ? `was made by another command (\`${shard.generator}\`)`
+          : undefined;
+  if (why !== undefined) throw new ShardError(`${path}: refused: this shard ${why}; remove ${dirname(path)} or choose another --output`);
+}
+
+/**
+ * Chunks whose shard is absent or unreadable. A shard made by another command, sample or method
+ * throws ShardError: reusing it would mix trials, overwriting it would lose them.
+ */
+export function missingChunks(output: string, chunks: number, expectedOf: (index: number) => ShardExpectation): number[] {
   const missing: number[] = [];
   for (let i = 0; i < chunks; i++) {
-    if (readShard(shardPath(output, chunks, i))?.generator !== generatorOf(i)) missing.push(i);
+    const path = shardPath(output, chunks, i);
+    const shard = readShard(path);
+    if (shard === undefined) missing.push(i);
+    else checkShard(shard, expectedOf(i), path);
   }
   return missing;
 }
 
-/**
- * Merge shards (in chunk order) into one table: per entry key, number arrays are concatenated
- * and sorted ascending, `trials` summed, the other fields taken from the first chunk (its seed is
- * the base seed). `created` is SOURCE_DATE_EPOCH when set, so that reruns are reproducible.
- */
-export function mergeShards(shards: readonly ShardTable[], options: { generator: string; base?: ShardTable; env?: NodeJS.ProcessEnv }): ShardTable {
-  const first = shards[0];
-  if (first === undefined) throw new RangeError('no shards to merge');
-  for (const s of shards) {
-    if (s.model !== first.model) throw new RangeError(`shards were made with different neutrino models (${first.model}, ${s.model})`);
-  }
-  if (options.base !== undefined && options.base.model !== first.model) throw new RangeError(`cannot merge: the existing table was made with model ${options.base.model}, not ${first.model}`);
-  const entries: Record<string, object> = { ...(options.base?.entries ?? {}) };
-  for (const key of Object.keys(first.entries)) {
-    const parts = shards.map((s, i) => {
-      const e = s.entries[key];
-      if (e === undefined) throw new RangeError(`shard ${i} has no entry ${key}`);
-      return e as Record<string, unknown>;
-    });
-    const merged: Record<string, unknown> = { ...(parts[0] as Record<string, unknown>) };
-    for (const [field, value] of Object.entries(merged)) {
-      if (Array.isArray(value) && value.every((v) => typeof v === 'number')) {
-        merged[field] = parts.flatMap((p) => p[field] as number[]).sort((a, b) => a - b);
-      } else if (field === 'trials' && typeof value === 'number') {
-        merged[field] = parts.reduce((sum, p) => sum + (p[field] as number), 0);
-      }
-    }
-    entries[key] = merged;
-  }
-  const epoch = options.env?.['SOURCE_DATE_EPOCH'];
-  const created = epoch !== undefined && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000).toISOString() : new Date().toISOString();
-  return { format: first.format, model: first.model, created, generator: options.generator, entries };
+/** `created` for a reproducible table: SOURCE_DATE_EPOCH when set (seconds), else now. */
+export function createdTime(env: NodeJS.ProcessEnv): string {
+  const epoch = env['SOURCE_DATE_EPOCH'];
+  return epoch !== undefined && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000).toISOString() : new Date().toISOString();
 }

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { describeError } from '@llama/core';
 import type { significance as sigTypes } from '@llama/pipelines';
 import type { Argv, CommandModule } from 'yargs';
+import { SEED_STRIDE } from '../background-chunks.js';
 
 interface BackgroundArgs {
   population: string[];
@@ -50,7 +51,7 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
       .option('output', { alias: 'o', type: 'string', default: 'background-pvalues.json.gz', describe: 'Where to write the table (gzipped JSON)' })
       .option('merge', { type: 'boolean', default: false, describe: 'Keep and extend the entries of an existing table at --output' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress on stderr' })
-      .option('chunks', { type: 'number', describe: 'Split the trials into N seeded chunks (chunk i: seed + i), each written as a shard beside --output, then merged; existing shards of the same command are reused' })
+      .option('chunks', { type: 'number', describe: 'Split the trials into N seeded chunks (chunk i of key k: seed + 7919·k + i), each written as a shard beside --output, then merged; shards of the same command are reused, shards of another command refused' })
       .option('chunk', { type: 'number', describe: 'With --chunks: compute only this chunk (0-based) and write its shard' })
       .option('reduce', { type: 'boolean', default: false, describe: 'With --chunks: only merge the shards into --output' })
       .option('executor', { type: 'string', choices: ['local', 'slurm'], default: 'local', describe: 'With --chunks: compute the missing chunks here, or as a Slurm job array' })
@@ -75,6 +76,7 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
     if (chunks !== undefined && (!Number.isInteger(chunks) || chunks < 1 || chunks > argv.trials)) return usage(`--chunks must be a whole number from 1 to --trials (${argv.trials}), got ${chunks}`);
     if (chunks === undefined && (argv.chunk !== undefined || argv.reduce || argv.executor !== 'local')) return usage('--chunk, --reduce and --executor slurm need --chunks N');
     if (chunks !== undefined && argv.chunk !== undefined && (!Number.isInteger(argv.chunk) || argv.chunk < 0 || argv.chunk >= chunks)) return usage(`--chunk must be a whole number from 0 to ${chunks - 1}, got ${argv.chunk}`);
+    if (chunks !== undefined && chunks >= SEED_STRIDE) return usage(`--chunks must be below ${SEED_STRIDE} (the seed stride between population × network keys), got ${chunks}`);
     if (argv.chunk !== undefined && argv.reduce) return usage('--chunk and --reduce are separate steps: give one of them');
     try {
       const sample = sig.loadBackgroundNeutrinos(process.env);
@@ -85,46 +87,120 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
           const map = /\.h(df)?5$/i.test(file) ? await sky.readSkymapHdf5(file) : await sky.readSkymapFits(file);
           const distmean = map.meta.distMean;
           if (distmean === undefined || !Number.isFinite(distmean)) throw new Error(`${file}: no DISTMEAN in the skymap header`);
-          skymaps.push({ skymap: map, distmean, label: file });
+          skymaps.push({ skymap: map, distmean, label: resolve(file) });
         }
       }
       let base: sigTypes.BackgroundTable | undefined;
       if (argv.merge && existsSync(argv.output)) base = sig.parseBackgroundTable(readFileSync(argv.output), argv.output);
       const started = Date.now();
-      const rows: sigTypes.BackgroundRow[] = [];
-      let offset = 0;
-      for (const population of populations as sigTypes.Population[]) {
-        for (const instruments of networks) {
+      const method = argv.method as sigTypes.OpaMethod;
+      // Skymap files by absolute path: Slurm chunk jobs get them so, and a chunk's command must read the same everywhere.
+      const skymapFiles = (argv.skymap ?? []).map((f) => resolve(f));
+      const generator = `llama background --population ${populations.join(' ')} --instruments ${argv.instruments.join(' ')} --trials ${argv.trials} ${skymaps === undefined ? `--skymaps ${argv.skymaps}` : `--skymap ${skymapFiles.join(' ')}`} --seed ${argv.seed} --method ${argv.method}`;
+      const keys = (populations as sigTypes.Population[]).flatMap((population) => networks.map((instruments) => ({ population, instruments })));
+      const bc = await import('../background-chunks.js');
+      /** Rows of one chunk (chunk 0 of 1 is the whole unchunked run): every key, its own seed. */
+      const computeRows = (trials: number, chunk: number, report: boolean): sigTypes.BackgroundRow[] => {
+        const rows: sigTypes.BackgroundRow[] = [];
+        for (const [k, { population, instruments }] of keys.entries()) {
           const t0 = Date.now();
-          // Each population × network gets its own seed so entries are independent.
-          const seed = argv.seed + 7919 * offset++;
-          if (!argv.quiet) process.stderr.write(`opa/${population}/o3/${instruments}: ${argv.trials} trials (seed ${seed})…\n`);
-          const chunk = sig.runBackgroundChunk(seed, argv.trials, {
+          const seed = bc.trialSeed(argv.seed, k, chunk);
+          if (report && !argv.quiet) process.stderr.write(`opa/${population}/o3/${instruments}: ${trials} trials (seed ${seed})…\n`);
+          const part = sig.runBackgroundChunk(seed, trials, {
             population,
             instruments,
             sample,
-            method: argv.method as sigTypes.OpaMethod,
+            method,
             ...(skymaps === undefined ? { syntheticSkymaps: argv.skymaps } : { skymaps }),
           });
-          rows.push(...chunk);
-          const sorted = chunk.map((r) => r.odds).sort((a, b) => a - b);
+          rows.push(...part);
+          if (!report) continue;
+          const sorted = part.map((r) => r.odds).sort((a, b) => a - b);
           const q = (f: number): string => (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * f))] ?? 0).toPrecision(3);
-          process.stdout.write(`opa/${population}/o3/${instruments}: ${chunk.length} trials in ${((Date.now() - t0) / 1000).toFixed(1)} s; summed odds median ${q(0.5)}, 99th percentile ${q(0.99)}\n`);
+          process.stdout.write(`opa/${population}/o3/${instruments}: ${part.length} trials in ${((Date.now() - t0) / 1000).toFixed(1)} s; summed odds median ${q(0.5)}, 99th percentile ${q(0.99)}\n`);
+        }
+        return rows;
+      };
+      const write = async (rows: readonly sigTypes.BackgroundRow[], generatorText: string): Promise<void> => {
+        const table = sig.mergeBackgroundRows(rows, { sample, generator: generatorText, created: bc.createdTime(process.env), ...(base === undefined ? {} : { base }) });
+        await writeFile(argv.output, sig.encodeBackgroundTable(table));
+        if (chunks !== undefined) for (const [key, entry] of Object.entries(table.entries)) process.stdout.write(`${key}: ${entry.trials} trials (seeds ${entry.seeds.length})\n`);
+        process.stdout.write(`wrote ${argv.output} (sample ${sample.name}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+        process.exitCode = 0;
+      };
+      if (chunks === undefined) return await write(computeRows(argv.trials, 0, true), generator);
+
+      const output = resolve(argv.output);
+      const chunkGenerator = (i: number): string => `${generator} --chunks ${chunks} --chunk ${i}`;
+      const expected = (i: number) => ({ generator: chunkGenerator(i), method, sha256: sample.sha256 });
+      const runChunk = (i: number): void => {
+        const path = bc.shardPath(output, chunks, i);
+        const old = bc.readShard(path);
+        if (old !== undefined) bc.checkShard(old, expected(i), path);
+        const rows = computeRows(bc.chunkTrials(argv.trials, chunks, i), i, false);
+        bc.writeShard(path, { format: bc.SHARD_FORMAT, generator: chunkGenerator(i), method, sample: { name: sample.name, sha256: sample.sha256 }, chunk: i, chunks, rows });
+      };
+      if (argv.chunk !== undefined) {
+        runChunk(argv.chunk);
+        process.stdout.write(`wrote chunk ${argv.chunk} of ${chunks} (${bc.chunkTrials(argv.trials, chunks, argv.chunk)} trials per key, seeds ${keys.map((_, k) => bc.trialSeed(argv.seed, k, argv.chunk!)).join(', ')}) to ${bc.shardPath(output, chunks, argv.chunk)}\n`);
+        process.exitCode = 0;
+        return;
+      }
+      if (!argv.reduce) {
+        const missing = bc.missingChunks(output, chunks, expected);
+        if (missing.length < chunks) process.stdout.write(`${chunks - missing.length} of ${chunks} chunks already computed (${bc.shardDir(output)}); computing ${missing.length}\n`);
+        if (argv.executor === 'slurm') {
+          const { runChunksOnSlurm } = await import('../slurm-background.js');
+          const failed = await runChunksOnSlurm({
+            output,
+            missing,
+            quiet: argv.quiet,
+            slurmOpt: argv.slurmOpt ?? [],
+            stillMissing: () => bc.missingChunks(output, chunks, expected),
+            argvFor: (i) => [
+              'background', '--population', ...populations, '--instruments', ...argv.instruments, '--trials', String(argv.trials),
+              ...(skymaps === undefined ? ['--skymaps', String(argv.skymaps)] : ['--skymap', ...skymapFiles]),
+              '--seed', String(argv.seed), '--method', argv.method, '--output', output, '--chunks', String(chunks), '--chunk', String(i), '--quiet',
+            ],
+          });
+          if (failed.length > 0) {
+            process.stderr.write(`llama background: chunks ${failed.join(', ')} of ${chunks} did not complete on Slurm (their logs are under ${bc.shardDir(output)}/slurm); run the same command again to compute only those\n`);
+            process.exitCode = 1;
+            return;
+          }
+        } else {
+          for (const [n, i] of missing.entries()) {
+            runChunk(i);
+            if (!argv.quiet) process.stderr.write(`\r${n + 1}/${missing.length} chunks done          `);
+          }
+          if (!argv.quiet && missing.length > 0) process.stderr.write('\n');
         }
       }
-      const table = sig.mergeBackgroundRows(rows, {
-        sample,
-        generator: `llama background --population ${populations.join(' ')} --instruments ${argv.instruments.join(' ')} --trials ${argv.trials} ${skymaps === undefined ? `--skymaps ${argv.skymaps}` : `--skymap ${argv.skymap!.join(' ')}`} --seed ${argv.seed} --method ${argv.method}`,
-        ...(base === undefined ? {} : { base }),
-      });
-      await writeFile(argv.output, sig.encodeBackgroundTable(table));
-      process.stdout.write(`wrote ${argv.output} (sample ${sample.name}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-      process.exitCode = 0;
+      const rows: sigTypes.BackgroundRow[] = [];
+      const absent: number[] = [];
+      for (let i = 0; i < chunks; i++) {
+        const path = bc.shardPath(output, chunks, i);
+        const shard = bc.readShard(path);
+        if (shard === undefined) {
+          absent.push(i);
+          continue;
+        }
+        bc.checkShard(shard, expected(i), path);
+        rows.push(...shard.rows);
+      }
+      if (absent.length > 0) {
+        process.stderr.write(`llama background: --reduce: chunks ${absent.join(', ')} of ${chunks} are missing under ${bc.shardDir(output)}; compute them with --chunk INDEX (or run without --reduce)\n`);
+        process.exitCode = 1;
+        return;
+      }
+      await write(rows, `${generator} --chunks ${chunks}`);
     } catch (error) {
       // A missing sbatch, a refused submission: a configuration problem (exit 2), in one line.
-      const config = error instanceof Error && (error.name === 'SlurmError' || error.name === 'ConfigError');
-      process.stderr.write(`llama background: ${config ? '--executor slurm: ' : ''}${describeError(error)}\n`);
-      process.exitCode = config ? 2 : 1;
+      const slurm = error instanceof Error && (error.name === 'SlurmError' || error.name === 'ConfigError');
+      // A shard of another command under --output: the user chooses (remove it, or another --output).
+      const shard = error instanceof Error && error.name === 'ShardError';
+      process.stderr.write(`llama background: ${slurm ? '--executor slurm: ' : ''}${shard ? (error as Error).message : describeError(error)}\n`);
+      process.exitCode = slurm || shard ? 2 : 1;
     }
   },
 };

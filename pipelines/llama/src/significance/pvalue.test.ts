@@ -45,6 +45,8 @@ describe('background table', () => {
   });
   it('refuses a table made from another neutrino sample', () => {
     expect(() => selectBackground(loaded, 'opa/bns/o3/H1L1V1', 'llama-3.5.1-opa', { ...sample, sha256: 'b'.repeat(64) })).toThrow(/refused: the background table was made from neutrino sample/);
+    // The shipped default with another sample configured: not used, a note (no table was asked for).
+    expect(selectBackground({ ...loaded, shipped: true }, 'opa/bns/o3/H1L1V1', 'llama-3.5.1-opa', { ...sample, sha256: 'b'.repeat(64) })).toEqual({ note: expect.stringMatching(/shipped background table table.json.gz was made from neutrino sample .*: not used/) });
   });
   it('refuses an entry made by another method', () => {
     expect(() => selectBackground(loaded, 'opa/bns/o3/H1L1V1', 'llama-3.5.1-opa-pairfix', sample)).toThrow(/refused: .* made with method llama-3.5.1-opa, not llama-3.5.1-opa-pairfix/);

@@ -95,6 +95,8 @@ export function parseBackgroundTable(bytes: Uint8Array, source: string): Backgro
 export interface LoadedTable {
   readonly table: BackgroundTable;
   readonly source: string;
+  /** The shipped default, not a table named by LLAMA_BACKGROUND_TABLE. */
+  readonly shipped?: boolean;
 }
 
 /**
@@ -112,7 +114,7 @@ export function loadBackgroundTable(env: Readonly<Record<string, string | undefi
     if (!configured && (cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new GenerationError(`${path}: cannot read the background table${configured ? ` (from ${ENV_BACKGROUND_TABLE})` : ''}`, { cause });
   }
-  return { table: parseBackgroundTable(bytes, path), source: path };
+  return { table: parseBackgroundTable(bytes, path), source: path, shipped: !configured };
 }
 
 /**
@@ -126,8 +128,13 @@ export function selectBackground(
   sample: SampleId,
 ): { entry: BackgroundEntry } | { note: string } {
   const fill = `run \`llama background\` (see pipelines/llama/data/README.md)`;
-  if (loaded === undefined) return { note: `no background table (${BACKGROUND_TABLE_FILENAME} is not shipped yet); ${fill}` };
+  if (loaded === undefined) return { note: `no background table (the shipped ${BACKGROUND_TABLE_FILENAME} is absent); ${fill}` };
   const { table, source } = loaded;
+  if (table.sample.sha256 !== sample.sha256 && loaded.shipped === true) {
+    // The shipped table belongs to the shipped sample: with another sample configured it does not
+    // apply (not used, never mixed), and no table was asked for, so this is not an error.
+    return { note: `the shipped background table ${source} was made from neutrino sample ${table.sample.name} (sha256 ${table.sample.sha256.slice(0, 12)}…), not ${sample.name} (sha256 ${sample.sha256.slice(0, 12)}…): not used; make one from this sample and name it with ${ENV_BACKGROUND_TABLE}; ${fill}` };
+  }
   if (table.sample.sha256 !== sample.sha256) {
     throw new GenerationError(`${source}: refused: the background table was made from neutrino sample ${table.sample.name} (sha256 ${table.sample.sha256.slice(0, 12)}…), not ${sample.name} (sha256 ${sample.sha256.slice(0, 12)}…); ${fill}`);
   }

@@ -56,7 +56,7 @@ describe('llama status', () => {
     // A second failure cools down (60 s): the state and the next attempt say so.
     await llama(['run', `${runDir}/S1`, '-o', '-F', '--rules', spec, '-v', 'none'], { env: { ...env, LLAMA_VERSIONING: 'off' } });
     const cooling = await llama(['status', `${runDir}/S1`, '--rules', spec], { env });
-    expect(cooling.stdout).toMatch(/Broken\s+cooling-down\s+cooling-down until \S+ after 2 failures\n\s+failed 2 times, last at \S+: [^]*no calibration for this detector\n\s+next attempt due \S+ \(in \d+s\)/);
+    expect(cooling.stdout).toMatch(/Broken\s+cooling-down\s+cooling-down until \S+ after 2 failures \(num_attempts 1\)\n\s+failed 2 times, last at \S+: [^]*no calibration for this detector\n\s+next attempt due \S+ \(in \d+s\)/);
   });
 
   it('an unreadable event is its own error line (exit 1); a missing run is one line (exit 2)', async () => {

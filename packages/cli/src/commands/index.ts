@@ -42,5 +42,5 @@ export const commands = [
   lazyCommand('flags [eventdirs..]', 'Show or set event flags (FLAGS.json): a table before and after the change', async () => (await import('./flags.js')).flagsCommand),
   lazyCommand('ingest', 'Create events from GCN notices, LVK alerts or GraceDB', async () => (await import('./ingest.js')).ingestCommand),
   lazyCommand('skymap <file>', 'Summarise a GW skymap (FITS, gzipped or not; flat or multi-order): areas, peak, distance, densities at directions', async () => (await import('./skymap.js')).skymapCommand),
-  lazyCommand('background', 'Compute the background odds-ratio table used for significance p-values', async () => (await import('./background.js')).backgroundCommand),
+  lazyCommand('background', 'Compute the background odds table used for significance p-values (3.5.1 method)', async () => (await import('./background.js')).backgroundCommand),
 ];

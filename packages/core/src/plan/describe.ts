@@ -23,12 +23,18 @@ export function describeRun(reason: RunReason): string {
   }
 }
 
-export function describeSkip(reason: SkipReason): string {
+/** `brief`: leave out what a caller shows on lines of its own (a cooldown's last error, in `llama status`). */
+export interface DescribeOptions {
+  readonly brief?: boolean;
+}
+
+export function describeSkip(reason: SkipReason, options: DescribeOptions = {}): string {
   switch (reason.kind) {
     case 'vetoed': return `vetoed (${reason.veto}): ${reason.message}`;
     case 'cooling-down': {
       // The cooldown file counts from 0 (3.5.1 num_attempts): say both so they agree.
       const failures = `${reason.attempts} failure${reason.attempts === 1 ? '' : 's'} (num_attempts ${reason.num_attempts})`;
+      if (options.brief === true) return `cooling-down until ${time(reason.until)} after ${failures}`;
       const last = reason.last_error === undefined ? '; last error not recorded' : `; last error${reason.last_error_time === undefined ? '' : ` at ${time(reason.last_error_time)}`}: ${oneLine(reason.last_error)}`;
       return `cooling-down until ${time(reason.until)} after ${failures}${last}`;
     }
@@ -54,10 +60,10 @@ export function describeFresh(reason: FreshReason): string {
   }
 }
 
-export function describeStep(step: Step): string {
+export function describeStep(step: Step, options: DescribeOptions = {}): string {
   switch (step.action) {
     case 'run': return describeRun(step.reason);
-    case 'skip': return describeSkip(step.reason);
+    case 'skip': return describeSkip(step.reason, options);
     case 'veto': return `vetoed (${step.reason.veto}): ${step.reason.message}`;
     case 'fresh': return describeFresh(step.reason);
   }

@@ -209,7 +209,8 @@ export function eventStatus(event: EventRef, pipeline: Pipeline, cache: HashCach
       filename: rule.filename,
       state: ruleState,
       step,
-      text: describeStep(step),
+      // The failure's error, time and next attempt are shown on lines of their own.
+      text: describeStep(step, { brief: failure !== undefined }),
       inputs: rule.inputs.map((i) => i.name),
       waitsOn: waitsOn(step),
       exists: state.output.exists,

@@ -173,47 +173,68 @@ export class SkySums {
     this.nside = 2 ** maxOrder;
     const pow4 = new Float64Array(maxOrder + 1);
     for (let o = 0; o <= maxOrder; o++) pow4[o] = 4 ** o;
-    const rawStart = new Float64Array(n);
-    let sorted = true;
-    for (let i = 0; i < n; i++) {
-      const v = ipix[i]! * pow4[maxOrder - orders[i]!]!;
-      rawStart[i] = v;
-      if (i > 0 && v <= rawStart[i - 1]!) sorted = false;
-    }
-    // Flat NESTED maps are already in order; multi-order maps (sorted by UNIQ) need a sort.
-    let idx: Uint32Array | null = null;
-    if (!sorted) {
-      idx = new Uint32Array(n);
-      for (let i = 0; i < n; i++) idx[i] = i;
-      idx.sort((a, b) => rawStart[a]! - rawStart[b]!);
-    }
     const leafArea = (4 * Math.PI) / (12 * pow4[maxOrder]!);
-    const start = idx === null ? rawStart : new Float64Array(n);
-    const pixOrder = new Uint8Array(n);
-    const childProb = new Float64Array(n);
-    let mass = 0;
-    for (let k = 0; k < n; k++) {
-      const i = idx === null ? k : idx[k]!;
-      if (idx !== null) start[k] = rawStart[i]!;
-      const o = orders[i]!;
-      pixOrder[k] = o;
-      const p = density[i]! * leafArea;
-      childProb[k] = p;
-      mass += p * pow4[maxOrder - o]!;
-    }
     const top = Math.max(0, maxOrder - LEAF_LEVELS);
     const nodeMass = Array.from({ length: top + 1 }, (_, o) => new Float64Array(12 * pow4[o]!));
     const topMass = nodeMass[top]!;
     const topSpan = pow4[maxOrder - top]!;
-    for (let k = 0; k < n; k++) {
-      const o = pixOrder[k]!;
-      const pixelMass = childProb[k]! * pow4[maxOrder - o]!;
-      const first = Math.floor(start[k]! / topSpan);
-      if (o >= top) topMass[first]! += pixelMass;
-      else {
-        // A pixel coarser than the top level: its mass spread evenly (a power of 4: exact).
-        const count = pow4[top - o]!;
-        for (let j = 0; j < count; j++) topMass[first + j]! += pixelMass / count;
+    const childProb = new Float64Array(n);
+    let mass = 0;
+    let start: Float64Array;
+    let pixOrder: Uint8Array;
+    if (isFlatNested(orders, ipix, maxOrder)) {
+      // A flat NESTED map (pixel k is pixel k): the map's own arrays serve as `start` and
+      // `pixOrder`, and one pass fills childProb, the total and the top node level. Each sum adds
+      // the same terms in the same order as the general path below (p·4⁰ = p), so the result is
+      // bit-identical, in a fraction of the time and without two more 12.6 M-entry arrays.
+      start = ipix;
+      pixOrder = orders;
+      for (let node = 0, k = 0; node < topMass.length; node++) {
+        let m = 0;
+        for (const end = k + topSpan; k < end; k++) {
+          const p = density[k]! * leafArea;
+          childProb[k] = p;
+          mass += p;
+          m += p;
+        }
+        topMass[node] = m;
+      }
+    } else {
+      const rawStart = new Float64Array(n);
+      let sorted = true;
+      for (let i = 0; i < n; i++) {
+        const v = ipix[i]! * pow4[maxOrder - orders[i]!]!;
+        rawStart[i] = v;
+        if (i > 0 && v <= rawStart[i - 1]!) sorted = false;
+      }
+      // Flat NESTED maps are already in order; multi-order maps (sorted by UNIQ) need a sort.
+      let idx: Uint32Array | null = null;
+      if (!sorted) {
+        idx = new Uint32Array(n);
+        for (let i = 0; i < n; i++) idx[i] = i;
+        idx.sort((a, b) => rawStart[a]! - rawStart[b]!);
+      }
+      start = idx === null ? rawStart : new Float64Array(n);
+      pixOrder = new Uint8Array(n);
+      for (let k = 0; k < n; k++) {
+        const i = idx === null ? k : idx[k]!;
+        if (idx !== null) start[k] = rawStart[i]!;
+        const o = orders[i]!;
+        pixOrder[k] = o;
+        const p = density[i]! * leafArea;
+        childProb[k] = p;
+        mass += p * pow4[maxOrder - o]!;
+      }
+      for (let k = 0; k < n; k++) {
+        const o = pixOrder[k]!;
+        const pixelMass = childProb[k]! * pow4[maxOrder - o]!;
+        const first = Math.floor(start[k]! / topSpan);
+        if (o >= top) topMass[first]! += pixelMass;
+        else {
+          // A pixel coarser than the top level: its mass spread evenly (a power of 4: exact).
+          const count = pow4[top - o]!;
+          for (let j = 0; j < count; j++) topMass[first + j]! += pixelMass / count;
+        }
       }
     }
     for (let o = top - 1; o >= 0; o--) {
@@ -517,6 +538,14 @@ export class SkySums {
       (sums) => sums[0]!,
     );
   }
+}
+
+/** Whether every pixel is at `maxOrder` and pixel k is NESTED pixel k (a whole flat NESTED map). */
+function isFlatNested(orders: Uint8Array, ipix: Float64Array, maxOrder: number): boolean {
+  const n = ipix.length;
+  if (n !== 12 * 4 ** maxOrder || orders.length !== n) return false;
+  for (let k = 0; k < n; k++) if (orders[k] !== maxOrder || ipix[k] !== k) return false;
+  return true;
 }
 
 /** Colatitude in degrees as healpy returns it (acos(z), or atan2(sinθ, z) near the poles). */

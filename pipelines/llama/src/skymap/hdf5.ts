@@ -199,6 +199,8 @@ export interface ReadSkymapHdf5Options {
    * each flat NSIDE 1024 row is 100 MB to inflate).
    */
   readonly probabilityOnly?: boolean;
+  /** Values read through the wasm heap at a time (tests use small blocks). */
+  readonly blockValues?: number;
 }
 
 type H5Module = Awaited<typeof h5wasm.ready>;
@@ -322,7 +324,7 @@ export async function readSkymapHdf5(path: string, options: ReadSkymapHdf5Option
         throw new SkymapHdf5Error(path, `map ${r} of \`skymaps/pixels\` is RING-ordered; this reader expects NESTED rows as LLAMA writes them`);
       }
       let values: Float64Array;
-      if (shape.length === 2 && float64) values = readFloat64Row(module, file.file_id, '/skymaps/pixels', r, npix!, scale, BLOCK_VALUES);
+      if (shape.length === 2 && float64) values = readFloat64Row(module, file.file_id, '/skymaps/pixels', r, npix!, scale, options.blockValues ?? BLOCK_VALUES);
       else {
         if (shape.length !== 2) values = asFloat64(pixels.value, path, 'skymaps/pixels');
         else {
@@ -345,14 +347,26 @@ export async function readSkymapHdf5(path: string, options: ReadSkymapHdf5Option
     const probDensity = row(find('PROB'), 1 / pixelAreaSr(order));
     const distanceRows = (['DISTMU', 'DISTSIGMA', 'DISTNORM'] as const).map(find);
     const hasDistances = options.probabilityOnly !== true && distanceRows.every((r) => r >= 0 && r < nMaps!);
-    const ipix = new Float64Array(npix!);
-    for (let i = 0; i < npix!; i++) ipix[i] = i;
+    const distances = hasDistances ? { distMu: row(distanceRows[0]!), distSigma: row(distanceRows[1]!), distNorm: row(distanceRows[2]!) } : {};
+    // `order` and `ipix` of a flat map say nothing the flag does not, and at NSIDE 1024 cost as
+    // much to fill as the row to read: built on first use, once.
+    let orders: Uint8Array | undefined;
+    let ipix: Float64Array | undefined;
     return {
-      order: new Uint8Array(npix!).fill(order),
-      ipix,
+      get order(): Uint8Array {
+        return (orders ??= new Uint8Array(npix!).fill(order));
+      },
+      get ipix(): Float64Array {
+        if (ipix === undefined) {
+          ipix = new Float64Array(npix!);
+          for (let i = 0; i < npix!; i++) ipix[i] = i;
+        }
+        return ipix;
+      },
       probDensity,
-      ...(hasDistances ? { distMu: row(distanceRows[0]!), distSigma: row(distanceRows[1]!), distNorm: row(distanceRows[2]!) } : {}),
+      ...distances,
       meta: meta(order),
+      flatNested: true,
     };
   } catch (error) {
     if (error instanceof SkymapHdf5Error) throw error;

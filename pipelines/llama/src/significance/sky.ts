@@ -176,7 +176,7 @@ export class SkySums {
     const density = skymap.probDensity;
     // A reader that knows the map is flat NESTED says so: its `order` and `ipix` are then never
     // touched (the HDF5 reader builds them only on demand).
-    const hinted = skymap.flatNested === true;
+    const hinted = skymap.flatNested === true && n === 12 * 4 ** skymap.meta.maxOrder;
     let maxOrder = skymap.meta.maxOrder;
     if (!hinted) {
       const orders = skymap.order;

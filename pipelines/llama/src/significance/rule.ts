@@ -198,7 +198,8 @@ export async function readSignificanceInputs(ctx: GenerateContext): Promise<Sign
   const listRaw = await readJson(path('IceCubeNeutrinoList'), 'neutrino list');
   let skymap: Skymap;
   try {
-    skymap = await readSkymapHdf5(path('LvcSkymapHdf5'));
+    // The sums need only the probability: DISTMU/DISTSIGMA/DISTNORM rows are not read.
+    skymap = await readSkymapHdf5(path('LvcSkymapHdf5'), { probabilityOnly: true });
   } catch (cause) {
     throw new GenerationError(`${path('LvcSkymapHdf5')}: cannot read the GW skymap`, { cause });
   }

@@ -145,10 +145,19 @@ export class SkySums {
   readonly nside: number;
   /** Σ P over the map (for the bound on skipped nodes). */
   readonly totalProbability: number;
-  private readonly start: Float64Array;
-  private readonly pixOrder: Uint8Array;
-  /** P of one finest-order child of each map pixel (density × finest pixel area). */
-  private readonly childProb: Float64Array;
+  /** Pixels in the map. */
+  private readonly count: number;
+  /** First finest-order child of each (sorted) map pixel; null for a flat NESTED map (pixel k is k). */
+  private readonly start: Float64Array | null;
+  /** Order of each (sorted) map pixel; null for a flat NESTED map (all at maxOrder). */
+  private readonly pixOrder: Uint8Array | null;
+  /**
+   * P of one finest-order child of map pixel i is prob[i] × probScale: for a flat NESTED map the
+   * map's own densities × the pixel area (computed where used, not stored: 100 MB less to fill
+   * at NSIDE 1024), otherwise the sorted P values × 1 (exact).
+   */
+  private readonly prob: Float64Array;
+  private readonly probScale: number;
   /**
    * Probability of every HEALPix node of orders 0…maxOrder − LEAF_LEVELS (the nodes the traversal
    * tests), summed from the pixels upwards: sums of positive terms, so even 1e-300 masses are kept
@@ -164,70 +173,111 @@ export class SkySums {
 
   constructor(skymap: Skymap) {
     const n = skymap.probDensity.length;
-    const orders = skymap.order;
-    const ipix = skymap.ipix;
     const density = skymap.probDensity;
+    // A reader that knows the map is flat NESTED says so: its `order` and `ipix` are then never
+    // touched (the HDF5 reader builds them only on demand).
+    const hinted = skymap.flatNested === true && n === 12 * 4 ** skymap.meta.maxOrder;
     let maxOrder = skymap.meta.maxOrder;
-    for (let i = 0; i < n; i++) if (orders[i]! > maxOrder) maxOrder = orders[i]!;
+    if (!hinted) {
+      const orders = skymap.order;
+      for (let i = 0; i < n; i++) if (orders[i]! > maxOrder) maxOrder = orders[i]!;
+    }
     this.maxOrder = maxOrder;
     this.nside = 2 ** maxOrder;
     const pow4 = new Float64Array(maxOrder + 1);
     for (let o = 0; o <= maxOrder; o++) pow4[o] = 4 ** o;
-    const rawStart = new Float64Array(n);
-    let sorted = true;
-    for (let i = 0; i < n; i++) {
-      const v = ipix[i]! * pow4[maxOrder - orders[i]!]!;
-      rawStart[i] = v;
-      if (i > 0 && v <= rawStart[i - 1]!) sorted = false;
-    }
-    // Flat NESTED maps are already in order; multi-order maps (sorted by UNIQ) need a sort.
-    let idx: Uint32Array | null = null;
-    if (!sorted) {
-      idx = new Uint32Array(n);
-      for (let i = 0; i < n; i++) idx[i] = i;
-      idx.sort((a, b) => rawStart[a]! - rawStart[b]!);
-    }
     const leafArea = (4 * Math.PI) / (12 * pow4[maxOrder]!);
-    const start = idx === null ? rawStart : new Float64Array(n);
-    const pixOrder = new Uint8Array(n);
-    const childProb = new Float64Array(n);
-    let mass = 0;
-    for (let k = 0; k < n; k++) {
-      const i = idx === null ? k : idx[k]!;
-      if (idx !== null) start[k] = rawStart[i]!;
-      const o = orders[i]!;
-      pixOrder[k] = o;
-      const p = density[i]! * leafArea;
-      childProb[k] = p;
-      mass += p * pow4[maxOrder - o]!;
-    }
     const top = Math.max(0, maxOrder - LEAF_LEVELS);
     const nodeMass = Array.from({ length: top + 1 }, (_, o) => new Float64Array(12 * pow4[o]!));
     const topMass = nodeMass[top]!;
     const topSpan = pow4[maxOrder - top]!;
-    for (let k = 0; k < n; k++) {
-      const o = pixOrder[k]!;
-      const pixelMass = childProb[k]! * pow4[maxOrder - o]!;
-      const first = Math.floor(start[k]! / topSpan);
-      if (o >= top) topMass[first]! += pixelMass;
-      else {
-        // A pixel coarser than the top level: its mass spread evenly (a power of 4: exact).
-        const count = pow4[top - o]!;
-        for (let j = 0; j < count; j++) topMass[first + j]! += pixelMass / count;
+    let mass = 0;
+    let start: Float64Array | null = null;
+    let pixOrder: Uint8Array | null = null;
+    let prob = density;
+    let probScale = leafArea;
+    if (hinted || isFlatNested(skymap.order, skymap.ipix, maxOrder)) {
+      // A flat NESTED map (pixel k is pixel k): no sorted copies, and one pass gives the total and
+      // the top node level. Each sum adds the same terms in the same order as the general path
+      // below (p·4⁰ = p), so the result is bit-identical, without three 12.6 M-entry arrays.
+      for (let node = 0, k = 0; node < topMass.length; node++) {
+        let m = 0;
+        for (const end = k + topSpan; k < end; k++) {
+          const p = density[k]! * leafArea;
+          mass += p;
+          m += p;
+        }
+        topMass[node] = m;
       }
+    } else {
+      const orders = skymap.order;
+      const ipix = skymap.ipix;
+      const childProb = new Float64Array(n);
+      const rawStart = new Float64Array(n);
+      let sorted = true;
+      for (let i = 0; i < n; i++) {
+        const v = ipix[i]! * pow4[maxOrder - orders[i]!]!;
+        rawStart[i] = v;
+        if (i > 0 && v <= rawStart[i - 1]!) sorted = false;
+      }
+      // Flat NESTED maps are already in order; multi-order maps (sorted by UNIQ) need a sort.
+      let idx: Uint32Array | null = null;
+      if (!sorted) {
+        idx = new Uint32Array(n);
+        for (let i = 0; i < n; i++) idx[i] = i;
+        idx.sort((a, b) => rawStart[a]! - rawStart[b]!);
+      }
+      const sortedStart = idx === null ? rawStart : new Float64Array(n);
+      const sortedOrder = new Uint8Array(n);
+      start = sortedStart;
+      pixOrder = sortedOrder;
+      for (let k = 0; k < n; k++) {
+        const i = idx === null ? k : idx[k]!;
+        if (idx !== null) sortedStart[k] = rawStart[i]!;
+        const o = orders[i]!;
+        sortedOrder[k] = o;
+        const p = density[i]! * leafArea;
+        childProb[k] = p;
+        mass += p * pow4[maxOrder - o]!;
+      }
+      for (let k = 0; k < n; k++) {
+        const o = sortedOrder[k]!;
+        const pixelMass = childProb[k]! * pow4[maxOrder - o]!;
+        const first = Math.floor(sortedStart[k]! / topSpan);
+        if (o >= top) topMass[first]! += pixelMass;
+        else {
+          // A pixel coarser than the top level: its mass spread evenly (a power of 4: exact).
+          const count = pow4[top - o]!;
+          for (let j = 0; j < count; j++) topMass[first + j]! += pixelMass / count;
+        }
+      }
+      prob = childProb;
+      probScale = 1;
     }
     for (let o = top - 1; o >= 0; o--) {
       const parent = nodeMass[o]!;
       const child = nodeMass[o + 1]!;
       for (let i = 0; i < parent.length; i++) parent[i] = child[4 * i]! + child[4 * i + 1]! + child[4 * i + 2]! + child[4 * i + 3]!;
     }
+    this.count = n;
     this.start = start;
     this.pixOrder = pixOrder;
-    this.childProb = childProb;
+    this.prob = prob;
+    this.probScale = probScale;
     this.nodeMass = nodeMass;
     this.totalProbability = mass;
     this.offsets = Array.from({ length: LEAF_LEVELS + 1 }, (_, l) => blockOffsets(l));
     this.radius = Float64Array.from({ length: maxOrder + 1 }, (_, o) => maxPixrad(o) * (1 + 1e-6) + 1e-12);
+  }
+
+  /** P of one finest-order child of map pixel i. */
+  private p(i: number): number {
+    return this.prob[i]! * this.probScale;
+  }
+
+  /** Order of map pixel i. */
+  private orderAt(i: number): number {
+    return this.pixOrder === null ? this.maxOrder : this.pixOrder[i]!;
   }
 
   /** The run [lo, hi) of map pixels inside node (order, pix). */
@@ -235,18 +285,24 @@ export class SkySums {
     const span = 4 ** (this.maxOrder - order);
     const a = pix * span;
     const b = a + span;
+    const start = this.start;
+    if (start === null) {
+      // Pixel k starts at k: what the binary search below finds on that array.
+      const first = Math.min(Math.max(a, lo), hi);
+      return [first, Math.min(Math.max(b, first), hi)];
+    }
     let l = lo;
     let h = hi;
     while (l < h) {
       const m = (l + h) >> 1;
-      if (this.start[m]! < a) l = m + 1;
+      if (start[m]! < a) l = m + 1;
       else h = m;
     }
     const first = l;
     h = hi;
     while (l < h) {
       const m = (l + h) >> 1;
-      if (this.start[m]! < b) l = m + 1;
+      if (start[m]! < b) l = m + 1;
       else h = m;
     }
     return [first, l];
@@ -257,7 +313,7 @@ export class SkySums {
     const table = this.nodeMass[order];
     if (table !== undefined) return table[pix]!;
     let m = 0;
-    for (let i = lo; i < hi; i++) m += this.childProb[i]! * 4 ** (this.maxOrder - this.pixOrder[i]!);
+    for (let i = lo; i < hi; i++) m += this.p(i) * 4 ** (this.maxOrder - this.orderAt(i));
     return m;
   }
 
@@ -288,10 +344,10 @@ export class SkySums {
     const recurse = (order: number, pix: number, lo: number, hi: number): void => {
       const empty = lo >= hi;
       // One map pixel covering the whole node: constant P; otherwise P varies or is absent.
-      const uniform = hi - lo === 1 && this.pixOrder[lo]! <= order;
+      const uniform = hi - lo === 1 && this.orderAt(lo) <= order;
       const down = this.maxOrder - order;
       const leafCount = 4 ** down;
-      const mass = empty ? 0 : uniform ? this.childProb[lo]! * leafCount : this.massOf(order, pix, lo, hi);
+      const mass = empty ? 0 : uniform ? this.p(lo) * leafCount : this.massOf(order, pix, lo, hi);
       if (!allSky && mass === 0) return;
       for (let i = 0; i < sources.length; i++) distances[i] = this.nodeDistance(order, pix, sources[i]!);
       if (skip(mass, leafCount, distances)) return;
@@ -308,15 +364,16 @@ export class SkySums {
       const count = 4 ** down;
       const probs = this.block;
       probs.fill(0, 0, count);
-      if (uniform) probs.fill(this.childProb[lo]!, 0, count);
+      if (uniform) probs.fill(this.p(lo), 0, count);
       else {
         const nodeStart = pix * count;
         const maxOrder = this.maxOrder;
+        const start = this.start;
         for (let i = lo; i < hi; i++) {
-          const first = this.start[i]! - nodeStart;
-          const o = this.pixOrder[i]!;
-          if (o === maxOrder) probs[first] = this.childProb[i]!;
-          else probs.fill(this.childProb[i]!, first, first + 4 ** (maxOrder - o));
+          const first = (start === null ? i : start[i]!) - nodeStart;
+          const o = this.orderAt(i);
+          if (o === maxOrder) probs[first] = this.p(i);
+          else probs.fill(this.p(i), first, first + 4 ** (maxOrder - o));
         }
       }
       const { x: x0, y: y0, face } = nest2xyf(order, pix, this.xyf);
@@ -358,7 +415,7 @@ export class SkySums {
       this.leaves += evaluated;
     };
     for (let face = 0; face < 12; face++) {
-      const [l, h] = this.run(0, face, 0, this.start.length);
+      const [l, h] = this.run(0, face, 0, this.count);
       recurse(0, face, l, h);
     }
   }
@@ -373,9 +430,9 @@ export class SkySums {
     const out = { mass: new Float64Array(n), count: 4 ** (this.maxOrder - order), x: new Float64Array(n), y: new Float64Array(n), z: new Float64Array(n), bin: new Uint8Array(n) };
     const recurse = (o: number, pix: number, lo: number, hi: number): void => {
       const empty = lo >= hi;
-      const uniform = hi - lo === 1 && this.pixOrder[lo]! <= o;
+      const uniform = hi - lo === 1 && this.orderAt(lo) <= o;
       if (o === order) {
-        out.mass[pix] = empty ? 0 : uniform ? this.childProb[lo]! * out.count : this.massOf(o, pix, lo, hi);
+        out.mass[pix] = empty ? 0 : uniform ? this.p(lo) * out.count : this.massOf(o, pix, lo, hi);
         const [x, y, z] = pix2vec(o, pix);
         out.x[pix] = x;
         out.y[pix] = y;
@@ -390,7 +447,7 @@ export class SkySums {
       }
     };
     for (let face = 0; face < 12; face++) {
-      const [l, h] = this.run(0, face, 0, this.start.length);
+      const [l, h] = this.run(0, face, 0, this.count);
       recurse(0, face, l, h);
     }
     this.estimateCache = out;
@@ -517,6 +574,14 @@ export class SkySums {
       (sums) => sums[0]!,
     );
   }
+}
+
+/** Whether every pixel is at `maxOrder` and pixel k is NESTED pixel k (a whole flat NESTED map). */
+function isFlatNested(orders: Uint8Array, ipix: Float64Array, maxOrder: number): boolean {
+  const n = ipix.length;
+  if (n !== 12 * 4 ** maxOrder || orders.length !== n) return false;
+  for (let k = 0; k < n; k++) if (orders[k] !== maxOrder || ipix[k] !== k) return false;
+  return true;
 }
 
 /** Colatitude in degrees as healpy returns it (acos(z), or atan2(sinθ, z) near the poles). */

@@ -97,3 +97,53 @@ describe('HDF5 skymap', () => {
     expect(readFileSync(other).length).toBeGreaterThan(0);
   });
 });
+
+describe('reading flat rows straight from the wasm heap', () => {
+  it('gives what h5wasm slice gives (PROB × 1/pixel area, bit for bit), in any block size, and skips distances when asked', async () => {
+    const original = await readSkymapFits(fixture('MS260101a.fits'));
+    const path = join(dir, 'flat-read.hdf5');
+    await writeSkymapHdf5(original, path);
+    const order = original.meta.maxOrder;
+    const npix = orderToNpix(order);
+    await h5wasm.ready;
+    const file = new h5wasm.File(path, 'r');
+    const expected: Float64Array[] = [];
+    try {
+      const pixels = file.get('skymaps/pixels') as InstanceType<typeof h5wasm.Dataset>;
+      for (let r = 0; r < 4; r++) expected.push(Float64Array.from(pixels.slice([[r, r + 1], []]) as Float64Array));
+    } finally {
+      file.close();
+    }
+    const inverseArea = 1 / ((4 * Math.PI) / npix);
+    const density = expected[0]!.map((p) => p * inverseArea);
+    for (const blockValues of [undefined, 100_003]) {
+      const back = await readSkymapHdf5(path, blockValues === undefined ? {} : { blockValues });
+      expect(back.probDensity).toEqual(density);
+      expect(back.distMu).toEqual(expected[1]);
+      expect(back.distSigma).toEqual(expected[2]);
+      expect(back.distNorm).toEqual(expected[3]);
+    }
+    const probOnly = await readSkymapHdf5(path, { probabilityOnly: true, blockValues: 250_001 });
+    expect(probOnly.probDensity).toEqual(density);
+    expect(probOnly.distMu).toBeUndefined();
+    expect(probOnly.distSigma).toBeUndefined();
+    expect(probOnly.distNorm).toBeUndefined();
+    // Flat maps say so; `order` and `ipix` are built on first use and are the NESTED identity.
+    expect(probOnly.flatNested).toBe(true);
+    expect(probOnly.ipix).toHaveLength(npix);
+    expect(probOnly.ipix[12345]).toBe(12345);
+    expect(probOnly.ipix).toBe(probOnly.ipix);
+    expect(Array.from(new Set(probOnly.order))).toEqual([order]);
+    expect(probOnly.order).toHaveLength(npix);
+  });
+
+  it('multi-order files are read from their native pixels, without distances when asked', async () => {
+    const original = await readSkymapFits(fixture('MS260103c.multiorder.fits'));
+    const path = join(dir, 'multi-read.hdf5');
+    await writeSkymapHdf5(original, path);
+    const back = await readSkymapHdf5(path, { probabilityOnly: true });
+    expect(back.probDensity).toEqual(original.probDensity);
+    expect(back.distMu).toBeUndefined();
+    expect(back.flatNested).toBeUndefined();
+  });
+});

@@ -36,6 +36,12 @@ const CHUNK = 1 << 16;
 /** Values copied through the wasm heap at a time when writing or reading `pixels` (32 MB). */
 const BLOCK_VALUES = 1 << 22;
 /**
+ * Values read through the wasm heap at a time by the direct row reader (2 MB, 4 chunks): as fast
+ * as 32 MB blocks here, and the heap stays small (fresh pages cost a fault each, and the engine
+ * runs several generations at once).
+ */
+const READ_BLOCK_VALUES = 1 << 18;
+/**
  * gzip level of the datasets. h5wasm's deflate runs in wasm at roughly 40 MB/s: level 1 writes a
  * multi-order map flattened to order 10 in about a third less time than 4, files ~35% larger.
  */
@@ -193,9 +199,49 @@ function asFloat64(value: unknown, fileName: string, what: string): Float64Array
   throw new SkymapHdf5Error(fileName, `${what} is not a numeric array`);
 }
 
+export interface ReadSkymapHdf5Options {
+  /**
+   * Read only the probability, not DISTMU/DISTSIGMA/DISTNORM (consumers that need no distances:
+   * each flat NSIDE 1024 row is 100 MB to inflate).
+   */
+  readonly probabilityOnly?: boolean;
+  /** Values read through the wasm heap at a time (tests use small blocks). */
+  readonly blockValues?: number;
+}
+
+type H5Module = Awaited<typeof h5wasm.ready>;
+
+/**
+ * Row `r` of the 2-D float64 little-endian dataset `name`, columns [0, npix), each value times
+ * `scale`, read block by block straight from the wasm heap: h5wasm's `slice` copies every block
+ * out of the heap and the caller copied it again, which for a 12.6 M-pixel row cost as much as
+ * inflating it. x·1 = x, so scale 1 returns the stored values.
+ */
+function readFloat64Row(module: H5Module, fileId: bigint, name: string, r: number, npix: number, scale: number, blockValues: number): Float64Array {
+  const values = new Float64Array(npix);
+  const block = Math.min(npix, blockValues);
+  const ptr = module._malloc(block * 8);
+  if (ptr === 0) throw new Error(`cannot allocate ${block * 8} bytes in the wasm heap`);
+  try {
+    for (let start = 0; start < npix; start += block) {
+      const count = Math.min(npix, start + block) - start;
+      const status = module.get_dataset_data(fileId, name, [1n, BigInt(count)], [BigInt(r), BigInt(start)], [1n, 1n], BigInt(ptr));
+      if (status < 0) throw new Error(`HDF5 could not read ${name} row ${r} [${start}, ${start + count})`);
+      // The heap may have grown during the read: take its buffer afterwards.
+      const heap = new Float64Array(module.HEAPU8.buffer, ptr, count);
+      if (scale === 1) values.set(heap, start);
+      else for (let i = 0; i < count; i++) values[start + i] = heap[i]! * scale;
+    }
+  } finally {
+    module._free(ptr);
+  }
+  return values;
+}
+
 /** Read a skymap written by writeSkymapHdf5 (or a 3.5.1 file: `pixels`, `nest`, `descriptions`). */
-export async function readSkymapHdf5(path: string): Promise<Skymap> {
+export async function readSkymapHdf5(path: string, options: ReadSkymapHdf5Options = {}): Promise<Skymap> {
   const lib = await h5();
+  const module = await lib.ready;
   // h5wasm does not throw for unreadable files (it returns a negative id and prints HDF5
   // diagnostics), so check the file and its signature first.
   await checkHdf5Signature(path);
@@ -249,6 +295,7 @@ export async function readSkymapHdf5(path: string): Promise<Skymap> {
         if (o > maxOrder) maxOrder = o;
       }
       const distances = ['distmu', 'distsigma', 'distnorm'].map((name) => {
+        if (options.probabilityOnly === true) return undefined;
         const d = dataset(name);
         return d === undefined ? undefined : asFloat64(d.value, path, `skymaps/${name}`);
       });
@@ -275,15 +322,26 @@ export async function readSkymapHdf5(path: string): Promise<Skymap> {
     const descriptions = Array.isArray(descriptionValue) ? descriptionValue.map(String) : typeof descriptionValue === 'string' ? [descriptionValue] : [];
     const nestValue = dataset('nest')?.value;
     const nestFlags = ArrayBuffer.isView(nestValue) ? Array.from(nestValue as unknown as ArrayLike<number | bigint>, (v) => Number(v) !== 0) : [true];
-    const row = (r: number): Float64Array => {
+    const pixelsMeta = (pixels as unknown as { metadata: { type: number; size: number; littleEndian: boolean } }).metadata;
+    const float64 = pixelsMeta.type === module.H5T_class_t.H5T_FLOAT.value && pixelsMeta.size === 8 && pixelsMeta.littleEndian;
+    /** Row r times `scale` (the multiplication fused into the copy out of the wasm heap). */
+    const row = (r: number, scale = 1): Float64Array => {
       if (nestFlags[r] === false) {
         throw new SkymapHdf5Error(path, `map ${r} of \`skymaps/pixels\` is RING-ordered; this reader expects NESTED rows as LLAMA writes them`);
       }
-      if (shape.length !== 2) return asFloat64(pixels.value, path, 'skymaps/pixels');
-      const values = new Float64Array(npix!);
-      for (let start = 0; start < npix!; start += BLOCK_VALUES) {
-        const end = Math.min(npix!, start + BLOCK_VALUES);
-        values.set(asFloat64(pixels.slice([[r, r + 1], [start, end]]), path, 'skymaps/pixels'), start);
+      let values: Float64Array;
+      if (shape.length === 2 && float64) values = readFloat64Row(module, file.file_id, '/skymaps/pixels', r, npix!, scale, options.blockValues ?? READ_BLOCK_VALUES);
+      else {
+        if (shape.length !== 2) values = asFloat64(pixels.value, path, 'skymaps/pixels');
+        else {
+          // Another stored type (h5py writes float64; anything else is converted block by block).
+          values = new Float64Array(npix!);
+          for (let start = 0; start < npix!; start += BLOCK_VALUES) {
+            const end = Math.min(npix!, start + BLOCK_VALUES);
+            values.set(asFloat64(pixels.slice([[r, r + 1], [start, end]]), path, 'skymaps/pixels'), start);
+          }
+        }
+        if (scale !== 1) for (let i = 0; i < values.length; i++) values[i] = values[i]! * scale;
       }
       return values;
     };
@@ -292,19 +350,29 @@ export async function readSkymapHdf5(path: string): Promise<Skymap> {
       const at = descriptions.findIndex((d) => d.trim().split(/[\s:[]/)[0]!.toUpperCase() === name);
       return at >= 0 ? at : name === 'PROB' ? 0 : -1;
     };
-    const probDensity = row(find('PROB'));
-    const inverseArea = 1 / pixelAreaSr(order);
-    for (let i = 0; i < probDensity.length; i++) probDensity[i] = probDensity[i]! * inverseArea;
+    const probDensity = row(find('PROB'), 1 / pixelAreaSr(order));
     const distanceRows = (['DISTMU', 'DISTSIGMA', 'DISTNORM'] as const).map(find);
-    const hasDistances = distanceRows.every((r) => r >= 0 && r < nMaps!);
-    const ipix = new Float64Array(npix!);
-    for (let i = 0; i < npix!; i++) ipix[i] = i;
+    const hasDistances = options.probabilityOnly !== true && distanceRows.every((r) => r >= 0 && r < nMaps!);
+    const distances = hasDistances ? { distMu: row(distanceRows[0]!), distSigma: row(distanceRows[1]!), distNorm: row(distanceRows[2]!) } : {};
+    // `order` and `ipix` of a flat map say nothing the flag does not, and at NSIDE 1024 cost as
+    // much to fill as the row to read: built on first use, once.
+    let orders: Uint8Array | undefined;
+    let ipix: Float64Array | undefined;
     return {
-      order: new Uint8Array(npix!).fill(order),
-      ipix,
+      get order(): Uint8Array {
+        return (orders ??= new Uint8Array(npix!).fill(order));
+      },
+      get ipix(): Float64Array {
+        if (ipix === undefined) {
+          ipix = new Float64Array(npix!);
+          for (let i = 0; i < npix!; i++) ipix[i] = i;
+        }
+        return ipix;
+      },
       probDensity,
-      ...(hasDistances ? { distMu: row(distanceRows[0]!), distSigma: row(distanceRows[1]!), distNorm: row(distanceRows[2]!) } : {}),
+      ...distances,
       meta: meta(order),
+      flatNested: true,
     };
   } catch (error) {
     if (error instanceof SkymapHdf5Error) throw error;

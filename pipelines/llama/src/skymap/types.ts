@@ -17,6 +17,12 @@ export interface Skymap {
   readonly distSigma?: Float64Array;
   readonly distNorm?: Float64Array;
   readonly meta: SkymapMeta;
+  /**
+   * Set by readers when the map is the whole sky at `meta.maxOrder` in NESTED order (pixel k is
+   * NESTED pixel k, `order` all maxOrder): consumers may then skip `order` and `ipix`, which such
+   * a reader builds only when first read. Absent means unknown, not false.
+   */
+  readonly flatNested?: true;
 }
 
 export interface SkymapMeta {

@@ -141,14 +141,15 @@ describe('event creation while a daemon watches', () => {
         expect(r.code, r.stderr).toBe(0);
         ids.push(notice.replace(/\.xml$/, ''));
       }
-      // Two creators of one event at once: one creates it, the other updates it.
+      // Two creators of one event at once: one creates it, the other updates it. (Flags that keep
+    // the event selected: a MANUAL=true event would rightly be left alone by the daemon.)
       const both = await Promise.all([
         llama(['event', 'init', 'C1', '--run', runDir, '--flags', 'ONLINE=false'], { env }),
-        llama(['event', 'init', 'C1', '--run', runDir, '--flags', 'MANUAL=true'], { env }),
+        llama(['event', 'init', 'C1', '--run', runDir, '--flags', 'BLINDED_NEUTRINOS=true'], { env }),
       ]);
       for (const r of both) expect(r.code, r.stderr).toBe(0);
       ids.push('C1');
-      expect(JSON.parse(readFileSync(join(runDir, 'C1', 'FLAGS.json'), 'utf8'))).toMatchObject({ ONLINE: 'false', MANUAL: 'true' });
+      expect(JSON.parse(readFileSync(join(runDir, 'C1', 'FLAGS.json'), 'utf8'))).toMatchObject({ ONLINE: 'false', BLINDED_NEUTRINOS: 'true' });
       const [pre, upd] = await Promise.all([
         llama(['ingest', 'gcn', '--run', runDir, join(GCN, 'MS260103c-2-Initial.xml')], { env }),
         llama(['ingest', 'gcn', '--run', runDir, join(GCN, 'MS260103c-2-Initial.xml')], { env }),

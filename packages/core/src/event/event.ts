@@ -160,7 +160,8 @@ export interface EventCreation {
  * already, nothing is written and `created` is false; when another process renames its own copy
  * into place first, ours is discarded and `created` is false too: the caller then updates the
  * existing event as it would any existing one, so two concurrent creators lose nothing.
- * `fill` gets a reference whose eventDir is the staging directory.
+ * `fill` gets a reference whose eventDir is the staging directory; it writes files and leaves
+ * committing to the creation (writeTriggeredFile with `commit: false`).
  */
 export async function createEventAtomically(
   runDir: string,
@@ -179,13 +180,19 @@ export async function createEventAtomically(
   sweepDeadStaging(event.runDir);
   const stagingDir = join(event.runDir, `.${eventId}.creating-${process.pid}-${randomBytes(4).toString('hex')}`);
   mkdirSync(stagingDir);
+  let repo: Promise<void> | undefined;
   try {
     const staged: EventRef = Object.freeze({ ...event, eventDir: stagingDir });
     const versioning = options.versioning ?? versioningEnabled();
-    if (versioning) await ensureGitRepo(stagingDir);
+    // `git init` runs while the flags and fill are written (it only creates .git/): one git
+    // process less on the event's critical path.
+    repo = versioning ? ensureGitRepo(stagingDir) : undefined;
     await updateEventFlags(stagingDir, options.flags ?? {}, { versioning: false });
     const body = await options.fill?.(staged);
-    if (versioning) await commitAll(stagingDir, typeof body === 'string' && body.trim() !== '' ? `Initialized event ${eventId}\n\n${body}` : `Initialized event ${eventId}`);
+    if (repo !== undefined) {
+      await repo;
+      await commitAll(stagingDir, typeof body === 'string' && body.trim() !== '' ? `Initialized event ${eventId}\n\n${body}` : `Initialized event ${eventId}`);
+    }
     // Scratch of the writes above; the event starts without it.
     rmSync(join(stagingDir, TMP_DIRNAME), { recursive: true, force: true });
     try {
@@ -199,6 +206,8 @@ export async function createEventAtomically(
     }
     return { event, created: true };
   } finally {
+    // A failed fill: let git init finish before its directory is removed.
+    await repo?.catch(() => undefined);
     rmSync(stagingDir, { recursive: true, force: true });
   }
 }

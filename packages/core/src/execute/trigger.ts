@@ -41,7 +41,9 @@ export async function writeTriggeredFile(
     flags: flags.ok ? flags.value : {},
     llama: { schema: 1, rule: rule.name, rule_version: rule.version, output: xxh64(bytes), inputs: {} },
   };
-  if (versioning) await ensureGitRepo(event.eventDir);
+  const commit = versioning && options.commit !== false;
+  // An uncommitted write leaves the repository to the caller that commits (it may be creating it).
+  if (commit) await ensureGitRepo(event.eventDir);
   await withEventLock(event.eventDir, async () => {
     try {
       unlinkSync(paths.metadata);
@@ -50,7 +52,7 @@ export async function writeTriggeredFile(
     }
     writeFileAtomicSync(join(event.eventDir, rule.filename), bytes);
     writeFileAtomicSync(paths.metadata, `${JSON.stringify(rider, null, 4)}\n`);
-    if (versioning && options.commit !== false) {
+    if (commit) {
       await commitAll(event.eventDir, options.message ?? `Manually generated ${rule.name}.\n\n${rule.filename}\n`);
     }
   });

@@ -7,6 +7,7 @@ import {
   ensureUsableDir,
   FLAG_PRESETS,
   createEventAtomically,
+  ensureGitRepo,
   readEventFlags,
   updateEventFlags,
   versioningEnabled,
@@ -147,8 +148,10 @@ export async function inOneCommit(events: readonly EventRef[], work: () => Promi
   } finally {
     if (versioningEnabled()) {
       for (const [dir, steps] of collected) {
-        if (steps.length === 0 || !existsSync(join(dir, '.git'))) continue;
+        if (steps.length === 0) continue;
         await withEventLock(dir, async () => {
+          // An event made without versioning, or by 3.5.1, gets its repository now, as one write did.
+          await ensureGitRepo(dir);
           await commitAll(dir, batchMessage(steps));
         });
       }

@@ -9,7 +9,8 @@
 // timestamp (CreateTime), so kcat's own start-up is not counted. The daemon runs a one-rule
 // --rules description whose command records its start time (date +%s%N), so that (b) measures
 // the engine's reaction, not a science module. Median and p95 over ALERTS, after the consumer
-// group's join (not counted).
+// group's join (not counted). Also the handling alone (the listener has the message → its event
+// complete), the listener's own part.
 //
 // usage: node bench/listen-latency.mjs [--alerts 50] [--work DIR] [--versioning off]   (after npx tsc -b)
 // --versioning off: no per-event git repositories (LLAMA_VERSIONING=off), to see what the commits cost.
@@ -104,6 +105,8 @@ for (let i = 0; i < ALERTS; i++) {
     delivered: Date.parse(record.receivedAt) - produced,
     complete: Date.parse(record.handledAt) - produced,
     firstGeneration: Number(BigInt(readFileSync(first, 'utf8').trim()) / 1_000_000n) - produced,
+    // The listener's own part: from having the message to the event complete (archive, ingest, commit).
+    handling: Date.parse(record.handledAt) - Date.parse(record.receivedAt),
   });
 }
 stopAll();
@@ -119,4 +122,5 @@ console.log('| from the producer timestamp to | median | p95 |\n|---|---:|---:|'
 console.log(line('the listener has the message', 'delivered'));
 console.log(line('event directory complete (files, flags, git commits)', 'complete'));
 console.log(line("the daemon's first generation started", 'firstGeneration'));
+console.log(line('(handling: the listener has it → event complete)', 'handling'));
 writeFileSync(join(WORK, 'rows.json'), `${JSON.stringify(rows, null, 2)}\n`);

@@ -41,9 +41,15 @@ describe('llama ingest gcn', () => {
     const initial = join(run, 'MS260103c-2-Initial');
     expect(await readJson(join(initial, 'skymap_info.json'))).toMatchObject({ alert_type: 'gcn-initial', skymap_filename: 'bayestar.multiorder.fits,1' });
     expect(await readJson(join(initial, 'advok.json'))).toEqual({ alert_type: 'gcn', notice_time_iso: '2026-01-03T22:40:12Z' });
-    const log = execFileSync('git', ['log', '--format=%s'], { cwd: initial, encoding: 'utf8' });
-    expect(log).toContain('Generated SkymapInfo from GCN notice ivo://gwnet/LVC#MS260103c-2-Initial.');
-    expect(log).toContain('Ingested LvcGcnXml');
+    // One commit for the notice: the event's first, with every file it brought.
+    const log = execFileSync('git', ['log', '--format=%B%x00'], { cwd: initial, encoding: 'utf8' }).split('\0').map((m) => m.trim()).filter((m) => m !== '');
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatch(/^Initialized event MS260103c-2-Initial\n\n/);
+    expect(log[0]).toContain('Ingested LvcGcnXml from GCN notice ivo://gwnet/LVC#MS260103c-2-Initial.');
+    expect(log[0]).toContain('Generated SkymapInfo from GCN notice ivo://gwnet/LVC#MS260103c-2-Initial.');
+    expect(log[0]).toContain('Generated Advok from GCN notice');
+    expect(log[0]).toMatch(/\n\nlvc_gcn\.xml\nskymap_info\.json\nadvok\.json$/);
+    expect(execFileSync('git', ['status', '--porcelain'], { cwd: initial, encoding: 'utf8' })).toBe('');
   });
 
   it('gives observation-role notices the TRIGGERED_PUBLIC flags, and --flags overrides them', async () => {

@@ -176,7 +176,8 @@ describe('event creation while a daemon watches', () => {
       expect(statSync(join(runDir, id, 'FLAGS.json')).isFile()).toBe(true);
     }
     // The duplicated notice is in the event, committed.
-    const gcnLog = execFileSync('git', ['log', '--format=%s', '--', 'lvc_gcn.xml'], { cwd: join(runDir, 'MS260103c-2-Initial'), encoding: 'utf8' });
+    // (In the event's first commit, whose subject is "Initialized event …": one commit per ingest.)
+    const gcnLog = execFileSync('git', ['log', '--format=%B', '--', 'lvc_gcn.xml'], { cwd: join(runDir, 'MS260103c-2-Initial'), encoding: 'utf8' });
     expect(gcnLog).toContain('Ingested LvcGcnXml');
   });
 });

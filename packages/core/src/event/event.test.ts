@@ -47,14 +47,16 @@ describe('createEventAtomically', () => {
         // While filling, the run shows no event (only a hidden staging directory).
         expect(readdirSync(run).filter((n) => !n.startsWith('.'))).toEqual([]);
         writeFileSync(join(staged.eventDir, 'trigger.txt'), 'x\n');
-        git(staged.eventDir, 'add', '-A', '.');
-        git(staged.eventDir, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'trigger');
+        return 'Wrote the trigger.\n\ntrigger.txt\n';
       },
     });
     expect(created).toBe(true);
     expect(sawStaging).toMatch(/\/\.S1\.creating-\d+-[0-9a-f]+$/);
     expect(JSON.parse(readFileSync(join(event.eventDir, 'FLAGS.json'), 'utf8'))).toMatchObject({ UPLOAD: 'true' });
-    expect(git(event.eventDir, 'log', '--reverse', '--format=%s').trim().split('\n')).toEqual(['Initialized event S1', 'trigger']);
+    // One first commit holds the flags and what fill wrote, with fill's text as its body.
+    expect(git(event.eventDir, 'log', '--format=%B')).toBe('Initialized event S1\n\nWrote the trigger.\n\ntrigger.txt\n\n');
+    expect(git(event.eventDir, 'ls-files').split('\n').sort()).toEqual(['', '.gitignore', 'FLAGS.json', 'trigger.txt']);
+    expect(git(event.eventDir, 'status', '--porcelain')).toBe('');
     expect(readdirSync(run)).toEqual(['S1']);
   });
 

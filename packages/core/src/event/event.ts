@@ -115,7 +115,9 @@ export async function updateEventFlags(
   if (!merged.ok) {
     throw new ConfigError(`invalid flags for ${eventDir}`, { code: 'flags', diagnostics: merged.error });
   }
-  writeFileAtomicSync(join(eventDir, FLAGS_FILENAME), serializeFlags(merged.value));
+  // Flags already as asked (a repeated edit): FLAGS.json is left as it is, so watchers see no change.
+  const unchanged = current.ok && existsSync(join(eventDir, FLAGS_FILENAME)) && serializeFlags(current.value) === serializeFlags(merged.value);
+  if (!unchanged) writeFileAtomicSync(join(eventDir, FLAGS_FILENAME), serializeFlags(merged.value));
   if (options.message !== undefined && (options.versioning ?? versioningEnabled()) && existsSync(join(eventDir, '.git'))) {
     await commitAll(eventDir, options.message);
   }
@@ -152,17 +154,19 @@ export interface EventCreation {
  * THE way an event directory comes into being (every creator uses it: `llama event init`, every
  * ingest). A new event is built complete under a hidden temporary name in the run directory
  * (`.<id>.creating-<pid>-<hex>`, which event discovery ignores): FLAGS.json (`flags` over DEFAULT),
- * its git repository and first commit, then whatever `fill` writes (trigger files), and only then
- * renamed into place. A daemon therefore never sees a half-made event. When the event exists
+ * its git repository, whatever `fill` writes (trigger files), and one first commit of all of it
+ * ("Initialized event ID", with the text `fill` returns as the message's body), and only then
+ * renamed into place: one `git add` and one `git commit` however many files an ingest brings. A daemon therefore never sees a half-made event. When the event exists
  * already, nothing is written and `created` is false; when another process renames its own copy
  * into place first, ours is discarded and `created` is false too: the caller then updates the
  * existing event as it would any existing one, so two concurrent creators lose nothing.
- * `fill` gets a reference whose eventDir is the staging directory.
+ * `fill` gets a reference whose eventDir is the staging directory; it writes files and leaves
+ * committing to the creation (writeTriggeredFile with `commit: false`).
  */
 export async function createEventAtomically(
   runDir: string,
   eventId: string,
-  options: { flags?: Readonly<Record<string, string>>; versioning?: boolean; fill?: (staged: EventRef) => Promise<void> } = {},
+  options: { flags?: Readonly<Record<string, string>>; versioning?: boolean; fill?: (staged: EventRef) => Promise<string | void> } = {},
 ): Promise<EventCreation> {
   const problem = validateEventId(eventId);
   if (problem !== undefined) throw new ConfigError(problem, { code: 'bad-event-id' });
@@ -176,13 +180,19 @@ export async function createEventAtomically(
   sweepDeadStaging(event.runDir);
   const stagingDir = join(event.runDir, `.${eventId}.creating-${process.pid}-${randomBytes(4).toString('hex')}`);
   mkdirSync(stagingDir);
+  let repo: Promise<void> | undefined;
   try {
     const staged: EventRef = Object.freeze({ ...event, eventDir: stagingDir });
     const versioning = options.versioning ?? versioningEnabled();
-    if (versioning) await ensureGitRepo(stagingDir);
+    // `git init` runs while the flags and fill are written (it only creates .git/): one git
+    // process less on the event's critical path.
+    repo = versioning ? ensureGitRepo(stagingDir) : undefined;
     await updateEventFlags(stagingDir, options.flags ?? {}, { versioning: false });
-    if (versioning) await commitAll(stagingDir, `Initialized event ${eventId}`);
-    await options.fill?.(staged);
+    const body = await options.fill?.(staged);
+    if (repo !== undefined) {
+      await repo;
+      await commitAll(stagingDir, typeof body === 'string' && body.trim() !== '' ? `Initialized event ${eventId}\n\n${body}` : `Initialized event ${eventId}`);
+    }
     // Scratch of the writes above; the event starts without it.
     rmSync(join(stagingDir, TMP_DIRNAME), { recursive: true, force: true });
     try {
@@ -196,6 +206,8 @@ export async function createEventAtomically(
     }
     return { event, created: true };
   } finally {
+    // A failed fill: let git init finish before its directory is removed.
+    await repo?.catch(() => undefined);
     rmSync(stagingDir, { recursive: true, force: true });
   }
 }

@@ -14,13 +14,14 @@ import { withEventLock } from './lock.js';
 /**
  * Write an externally triggered file (a notice, an alert, SkymapInfo, …) into an event
  * directory the way a generation would: atomically, with a metadata rider, committed.
- * Callers validate the content first.
+ * Callers validate the content first. With `commit: false` the write is left uncommitted, for a
+ * caller that commits several writes at once (an ingest: one commit per notice).
  */
 export async function writeTriggeredFile(
   event: EventRef,
   rule: Rule,
   content: string | Uint8Array,
-  options: { message?: string; versioning?: boolean; engineVersion?: string } = {},
+  options: { message?: string; versioning?: boolean; engineVersion?: string; commit?: boolean } = {},
 ): Promise<void> {
   if (!existsSync(event.eventDir)) throw new ConfigError(`event directory ${event.eventDir} does not exist (create it with llama event init)`);
   await initHashing();
@@ -40,7 +41,9 @@ export async function writeTriggeredFile(
     flags: flags.ok ? flags.value : {},
     llama: { schema: 1, rule: rule.name, rule_version: rule.version, output: xxh64(bytes), inputs: {} },
   };
-  if (versioning) await ensureGitRepo(event.eventDir);
+  const commit = versioning && options.commit !== false;
+  // An uncommitted write leaves the repository to the caller that commits (it may be creating it).
+  if (commit) await ensureGitRepo(event.eventDir);
   await withEventLock(event.eventDir, async () => {
     try {
       unlinkSync(paths.metadata);
@@ -49,7 +52,7 @@ export async function writeTriggeredFile(
     }
     writeFileAtomicSync(join(event.eventDir, rule.filename), bytes);
     writeFileAtomicSync(paths.metadata, `${JSON.stringify(rider, null, 4)}\n`);
-    if (versioning) {
+    if (commit) {
       await commitAll(event.eventDir, options.message ?? `Manually generated ${rule.name}.\n\n${rule.filename}\n`);
     }
   });

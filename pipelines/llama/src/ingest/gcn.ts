@@ -7,6 +7,7 @@ import type { SkymapInfoData } from '../skymap-info.js';
 import {
   ensureRunDir,
   eventsOfGraceId,
+  inOneCommit,
   IngestError,
   nowIso,
   openEvent,
@@ -69,8 +70,12 @@ export async function ingestGcnNotice(bytes: Uint8Array, source: string, options
       await openEvent(options, notice.eventId, notice.graceId, { ...preset, VETOED: 'true' }, writeRetraction);
       messages.push(`no event of ${notice.graceId} in ${options.runDir} yet; recorded the retraction in ${notice.eventId}`);
     }
-    for (const event of targets) await writeRetraction(event);
-    const vetoed = await vetoGraceId(options.runDir, notice.graceId, `retracted by ${via}`);
+    let vetoed: string[] = [];
+    // Each event of the GraceID gets the retraction and its veto in one commit.
+    await inOneCommit(eventsOfGraceId(options.runDir, notice.graceId), async () => {
+      for (const event of targets) await writeRetraction(event);
+      vetoed = await vetoGraceId(options.runDir, notice.graceId, `retracted by ${via}`);
+    });
     messages.push(`${notice.graceId} retracted: wrote ${LvcRetractionXml.filename} and set VETOED=true in ${vetoed.join(', ')}`);
     return { source, status: 'ingested', events: vetoed, messages };
   }

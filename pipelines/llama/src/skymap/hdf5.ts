@@ -23,7 +23,6 @@
  * parameters do not sum. `readSkymapHdf5` prefers the native datasets when present.
  */
 import { open, rm } from 'node:fs/promises';
-import h5wasm from 'h5wasm/node';
 import { orderToNpix, pixelAreaSr } from '../healpix/index.js';
 import { flattenToOrder, isFlat } from './analysis.js';
 import { metaFromHeaderValues } from './read.js';
@@ -58,12 +57,19 @@ export class SkymapHdf5Error extends Error {
   }
 }
 
-let ready: Promise<unknown> | undefined;
-/** h5wasm compiles its wasm once; every entry point awaits it. */
-async function h5(): Promise<typeof h5wasm> {
-  ready ??= h5wasm.ready;
-  await ready;
-  return h5wasm;
+type H5wasm = typeof import('h5wasm/node').default;
+let loading: Promise<H5wasm> | undefined;
+/**
+ * h5wasm, loaded and compiled once, on first use: importing it compiles its wasm (0.3-0.5 s),
+ * which every command loading the pipeline (`llama ingest`, `llama listen`) paid before
+ * reading its first notice, though only the skymap rules use it.
+ */
+async function h5(): Promise<H5wasm> {
+  loading ??= import('h5wasm/node').then(async (module) => {
+    await module.default.ready;
+    return module.default;
+  });
+  return loading;
 }
 
 const COLUMN_UNITS = { PROB: 'pix-1', DISTMU: 'Mpc', DISTSIGMA: 'Mpc', DISTNORM: 'Mpc-2' } as const;

@@ -215,7 +215,7 @@ export interface ReadSkymapHdf5Options {
   readonly blockValues?: number;
 }
 
-type H5Module = Awaited<typeof h5wasm.ready>;
+type H5Module = Awaited<H5wasm['ready']>;
 
 /**
  * Row `r` of the 2-D float64 little-endian dataset `name`, columns [0, npix), each value times

@@ -129,7 +129,7 @@ export function significanceDocument(inputs: SignificanceInputs, variant: Signif
   const background = prepared(data.neutrinos);
   const method = variant === 'significant' ? data.method : METHOD_SUBTHRESHOLD_351;
   const key = backgroundKey(variant === 'significant' ? 'opa' : 'subthreshold', population, params.sensitivity, instrumentKey(params.instruments));
-  const selected = selectBackground(data.table, key, method, data.neutrinos);
+  const selected = selectBackground(data.table, key, method, data.neutrinos, variant === 'subthreshold' ? data.gwSnr : undefined);
   const bg = 'entry' in selected ? selected.entry : undefined;
   const pv = (odds: number): number | null => (bg === undefined ? null : pValue(bg.odds, odds));
   const inputsRecord: Record<string, unknown> = {

@@ -136,6 +136,30 @@ describe('llama background', () => {
     expect(twice.stderr).toMatch(/already holds the trials of seed 5, 6, 7/);
     expect(readFileSync(out).equals(first)).toBe(true);
   }, 180_000);
+  it('--search opa subthreshold --chunks 2: both searches chunked, seeds disjoint, the same rows as unchunked runs', async () => {
+    const { root, env } = tempHome();
+    writeFiles(root, { 'snr.txt': `# synthetic\n${Array.from({ length: 60 }, (_, i) => (5 + i * 0.1).toFixed(2)).join('\n')}\n` });
+    const sampleEnv = { ...env, LLAMA_BACKGROUND_NEUTRINOS: writeSample(root), LLAMA_GW_BACKGROUND_SNR: join(root, 'snr.txt') };
+    const out = join(root, 'both.json.gz');
+    const base = ['background', '--search', 'opa', 'subthreshold', '--population', 'bns', '--instruments', 'H1,L1', 'H1,L1,V1', '--trials', '4', '--skymaps', '1', '--seed', '3', '-q'];
+    const r = await llama([...base, '--chunks', '2', '-o', out], { env: sampleEnv });
+    expect(r.code, r.stderr).toBe(0);
+    const table = JSON.parse(gunzipSync(readFileSync(out)).toString());
+    expect(table.generator).toContain('--search opa subthreshold');
+    expect(table.entries['opa/bns/o3/H1L1'].seeds).toEqual([3, 4]);
+    expect(table.entries['opa/bns/o3/H1L1V1'].seeds).toEqual([3 + 7919, 4 + 7919]);
+    expect(table.entries['subthreshold/bns/o3/H1L1'].seeds).toEqual([1_000_003, 1_000_004]);
+    expect(table.entries['subthreshold/bns/o3/H1L1V1']).toMatchObject({ method: 'llama-3.5.1-subthreshold', trials: 4, seeds: [1_007_922, 1_007_923], gw_snr: { name: 'snr.txt' } });
+    // Chunk i of each key is the unchunked run with seed + i.
+    const singles: number[] = [];
+    for (const seed of [3, 4]) {
+      const file = join(root, `sub-${seed}.json.gz`);
+      const one = await llama(['background', '--search', 'subthreshold', '--population', 'bns', '--instruments', 'H1,L1', '--trials', '2', '--skymaps', '1', '--seed', String(seed), '-q', '-o', file], { env: sampleEnv });
+      expect(one.code, one.stderr).toBe(0);
+      singles.push(...JSON.parse(gunzipSync(readFileSync(file)).toString()).entries['subthreshold/bns/o3/H1L1'].odds);
+    }
+    expect(table.entries['subthreshold/bns/o3/H1L1'].odds).toEqual(singles.sort((a, b) => a - b));
+  }, 180_000);
   it('rejects bad options with exit code 2', async () => {
     const r = await llama(['background', '--instruments', 'H1']);
     expect(r.code).toBe(2);

@@ -121,8 +121,8 @@ export function runBackgroundChunk(seed: number, trials: number, options: Backgr
  * no public distribution of p_terr for background triggers exists, and a fixed p_terr = 1 (pure
  * noise) would give every trial the largest H0 term, hence the smallest background odds and the
  * smallest (least conservative) p-values; the uniform draw spans every p_terr a real trigger can
- * carry. The value returned is the raw odds ratio, before 3.5.1's clean-up, because the rule ranks
- * the raw odds (subthreshold.py:544-551); a NaN sorts last as numpy does.
+ * carry. The value kept is the file's `odds_ratio` (after 3.5.1's clean-up: NaN or negative → 0),
+ * because 3.5.1's table collected `outputs.neutrino_gw_combined.odds_ratio` (significance-351.md §4).
  */
 function subthresholdTrialOdds(
   rng: Rng,
@@ -136,9 +136,9 @@ function subthresholdTrialOdds(
 ): number {
   const rho = gwSnr.snr[Math.floor(rng.uniform() * gwSnr.snr.length)]!;
   const pTerrestrial = rng.uniform();
-  const odds = computeSubthresholdOdds({ tgw, rho, dist: distmean, cwb: false }, pTerrestrial, neutrinos, sky, background, gwSnr.snr, params).raw_odds_ratio;
-  // JSON has no NaN or ∞: store them as the largest double, which ranks where numpy puts NaN (last).
-  return Number.isFinite(odds) ? odds : Number.MAX_VALUE;
+  const odds = computeSubthresholdOdds({ tgw, rho, dist: distmean, cwb: false }, pTerrestrial, neutrinos, sky, background, gwSnr.snr, params).odds_ratio;
+  // JSON has no ∞ (the clean-up keeps +∞): the largest double ranks the same, above every finite trial.
+  return odds === Infinity ? Number.MAX_VALUE : odds;
 }
 
 function syntheticSkymap(rng: Rng, population: Population, instruments: string, seed: number, m: number): SimulatedSkymap {

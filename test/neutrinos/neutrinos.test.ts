@@ -136,10 +136,37 @@ describe('llama background', () => {
     expect(twice.stderr).toMatch(/already holds the trials of seed 5, 6, 7/);
     expect(readFileSync(out).equals(first)).toBe(true);
   }, 180_000);
+  it('--search opa subthreshold --chunks 2: both searches chunked, seeds disjoint, the same rows as unchunked runs', async () => {
+    const { root, env } = tempHome();
+    writeFiles(root, { 'snr.txt': `# synthetic\n${Array.from({ length: 60 }, (_, i) => (5 + i * 0.1).toFixed(2)).join('\n')}\n` });
+    const sampleEnv = { ...env, LLAMA_BACKGROUND_NEUTRINOS: writeSample(root), LLAMA_GW_BACKGROUND_SNR: join(root, 'snr.txt') };
+    const out = join(root, 'both.json.gz');
+    const base = ['background', '--search', 'opa', 'subthreshold', '--population', 'bns', '--instruments', 'H1,L1', 'H1,L1,V1', '--trials', '4', '--skymaps', '1', '--seed', '3', '-q'];
+    const r = await llama([...base, '--chunks', '2', '-o', out], { env: sampleEnv });
+    expect(r.code, r.stderr).toBe(0);
+    const table = JSON.parse(gunzipSync(readFileSync(out)).toString());
+    expect(table.generator).toContain('--search opa subthreshold');
+    expect(table.entries['opa/bns/o3/H1L1'].seeds).toEqual([3, 4]);
+    expect(table.entries['opa/bns/o3/H1L1V1'].seeds).toEqual([3 + 7919, 4 + 7919]);
+    expect(table.entries['subthreshold/bns/o3/H1L1'].seeds).toEqual([1_000_003, 1_000_004]);
+    expect(table.entries['subthreshold/bns/o3/H1L1V1']).toMatchObject({ method: 'llama-3.5.1-subthreshold', trials: 4, seeds: [1_007_922, 1_007_923], gw_snr: { name: 'snr.txt' } });
+    // Chunk i of each key is the unchunked run with seed + i.
+    const singles: number[] = [];
+    for (const seed of [3, 4]) {
+      const file = join(root, `sub-${seed}.json.gz`);
+      const one = await llama(['background', '--search', 'subthreshold', '--population', 'bns', '--instruments', 'H1,L1', '--trials', '2', '--skymaps', '1', '--seed', String(seed), '-q', '-o', file], { env: sampleEnv });
+      expect(one.code, one.stderr).toBe(0);
+      singles.push(...JSON.parse(gunzipSync(readFileSync(file)).toString()).entries['subthreshold/bns/o3/H1L1'].odds);
+    }
+    expect(table.entries['subthreshold/bns/o3/H1L1'].odds).toEqual(singles.sort((a, b) => a - b));
+  }, 180_000);
   it('rejects bad options with exit code 2', async () => {
     const r = await llama(['background', '--instruments', 'H1']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--instruments needs two or more detectors/);
+    const search = await llama(['background', '--search', 'opa', 'supra']);
+    expect(search.code).toBe(2);
+    expect(search.stderr.trim()).toBe('llama background: unknown search supra (expected opa or subthreshold)');
   });
   it('fails with one line naming a missing background neutrino sample', async () => {
     const { root, env } = tempHome();
@@ -230,5 +257,33 @@ describe('significance through the CLI', () => {
     expect(c.p_value).toBeNull();
     // Another sample is configured and no table: the shipped table (made from the shipped sample) is not used.
     expect(c.p_value_note).toMatch(/shipped background table .*background-pvalues\.json\.gz was made from neutrino sample background-neutrinos\.txt .*not bg-neutrinos\.txt .*: not used/);
-  }, 180_000);
+
+    // With a table holding subthreshold/bns/o3/H1L1V1 (made by `llama background --search subthreshold`) the p-value is a number.
+    const snrEnv = { ...env, LLAMA_GW_BACKGROUND_SNR: join(root, 'snr.txt') };
+    const table = join(root, 'sub.json.gz');
+    const bg = await llama(['background', '--search', 'subthreshold', '--population', 'bns', '--instruments', 'H1,L1,V1', '--trials', '30', '--skymaps', '3', '-q', '-o', table], { env: snrEnv });
+    expect(bg.code, bg.stderr).toBe(0);
+    expect(bg.stdout).toMatch(/subthreshold\/bns\/o3\/H1L1V1: 30 trials/);
+    const entry = JSON.parse(gunzipSync(readFileSync(table)).toString()).entries['subthreshold/bns/o3/H1L1V1'];
+    expect(entry).toMatchObject({ search_type: 'subthreshold', method: 'llama-3.5.1-subthreshold', trials: 30, seeds: [1_000_001], gw_snr: { name: 'snr.txt', sha256: doc.inputs.gw_background_snr.sha256 } });
+    // A changed environment variable is not an input the freshness check sees: remove the file to recompute it.
+    rmSync(join(eventDir, 'significance_subthresh_lvc-i3.json'));
+    const withTable = await llama(['run', `${runDir}/`, '-F', '-o', '-f', 'CoincSignificanceSubthresholdI3Lvc'], { env: { ...snrEnv, LLAMA_BACKGROUND_TABLE: table } });
+    expect(withTable.code, withTable.stderr).toBe(0);
+    const ranked = JSON.parse(readFileSync(join(eventDir, 'significance_subthresh_lvc-i3.json'), 'utf8'));
+    const rc = ranked.outputs.neutrino_gw_combined;
+    expect(rc.p_value_note).toBeUndefined();
+    expect(ranked.inputs.background_table).toMatchObject({ key: 'subthreshold/bns/o3/H1L1V1', trials: 30 });
+    // Independent ranking: the fraction of background trials at or above the raw odds (exact: k/30).
+    const atOrAbove = entry.odds.filter((o: number) => o >= rc.dump.raw_odds_ratio).length;
+    expect(rc.p_value).toBeCloseTo(atOrAbove / 30, 12);
+    expect(rc.p_value_resolution).toBeCloseTo(1 / 30, 15);
+    expect(rc.p_value_note).toBeUndefined();
+    // The same table with another GW SNR list configured: refused in one line, not used.
+    writeFiles(root, { 'snr2.txt': `${readFileSync(join(root, 'snr.txt'), 'utf8')}9.99\n` });
+    rmSync(join(eventDir, 'significance_subthresh_lvc-i3.json'));
+    const refused = await llama(['run', `${runDir}/`, '-F', '-o', '-f', 'CoincSignificanceSubthresholdI3Lvc'], { env: { ...env, LLAMA_GW_BACKGROUND_SNR: join(root, 'snr2.txt'), LLAMA_BACKGROUND_TABLE: table } });
+    expect(`${refused.stdout}${refused.stderr}`).toMatch(/sub\.json\.gz: refused: the background for subthreshold\/bns\/o3\/H1L1V1 was made from GW background SNR list snr\.txt .*not snr2\.txt/);
+    expect(existsSync(join(eventDir, 'significance_subthresh_lvc-i3.json'))).toBe(false);
+  }, 240_000);
 });

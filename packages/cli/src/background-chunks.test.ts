@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chunkTrials, createdTime, missingChunks, readShard, SEED_STRIDE, SHARD_FORMAT, shardPath, trialSeed, writeShard, type Shard } from './background-chunks.js';
+import { chunkTrials, createdTime, missingChunks, readShard, SEED_STRIDE, SHARD_FORMAT, SUBTHRESHOLD_SEED_OFFSET, shardPath, trialSeed, writeShard, type Shard } from './background-chunks.js';
 
 const SHA = 'a'.repeat(64);
 const shard = (i: number, over: Partial<Shard> = {}): Shard => ({
@@ -32,6 +32,15 @@ describe('background chunks', () => {
     expect(trialSeed(5, 0, 3)).toBe(8);
     // Chunk SEED_STRIDE of key 0 would be chunk 0 of key 1: the CLI refuses that many chunks.
     expect(trialSeed(1, 0, SEED_STRIDE)).toBe(trialSeed(1, 1, 0));
+  });
+
+  it('subthreshold keys get seeds of their own: none repeats an opa key\'s (8 keys × 500 chunks each)', () => {
+    const seen = new Set<number>();
+    for (const search of ['opa', 'subthreshold'] as const) for (let k = 0; k < 8; k++) for (let i = 0; i < 500; i++) seen.add(trialSeed(1, k, i, search));
+    expect(seen.size).toBe(2 * 8 * 500);
+    expect(trialSeed(1, 0, 0, 'subthreshold')).toBe(1 + SUBTHRESHOLD_SEED_OFFSET);
+    expect(trialSeed(1, 3, 2, 'subthreshold')).toBe(1 + 3 * 7919 + 2 + 1_000_000);
+    expect(trialSeed(1, 3, 2)).toBe(trialSeed(1, 3, 2, 'opa'));
   });
 
   it('writes and reads shards; an unreadable or half-written shard counts as missing', () => {

@@ -24,8 +24,15 @@ export const SHARD_FORMAT = 'llama-background-shard-v1';
  */
 export const SEED_STRIDE = 7919;
 
-export function trialSeed(base: number, keyIndex: number, chunk: number): number {
-  return base + SEED_STRIDE * keyIndex + chunk;
+/**
+ * Subthreshold keys add this to their seeds, so their seeds never meet the opa keys' (nor those
+ * of an opa table they are merged into): the key index k counts population × network within
+ * one search, and k·SEED_STRIDE + chunk stays below this offset for fewer than 126 keys.
+ */
+export const SUBTHRESHOLD_SEED_OFFSET = 1_000_000;
+
+export function trialSeed(base: number, keyIndex: number, chunk: number, search: 'opa' | 'subthreshold' = 'opa'): number {
+  return base + SEED_STRIDE * keyIndex + chunk + (search === 'subthreshold' ? SUBTHRESHOLD_SEED_OFFSET : 0);
 }
 
 /** Trials of chunk `index` of `chunks`: the remainder goes to the first chunks. */

@@ -4,9 +4,10 @@ import { resolve } from 'node:path';
 import { describeError } from '@llama/core';
 import type { significance as sigTypes } from '@llama/pipelines';
 import type { Argv, CommandModule } from 'yargs';
-import { SEED_STRIDE } from '../background-chunks.js';
+import { SEED_STRIDE, SUBTHRESHOLD_SEED_OFFSET } from '../background-chunks.js';
 
 interface BackgroundArgs {
+  search: string[];
   population: string[];
   instruments: string[];
   trials: number;
@@ -41,6 +42,7 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
   describe: 'Compute the background odds table used for significance p-values (3.5.1 method)',
   builder: (y) =>
     y
+      .option('search', { type: 'string', array: true, default: ['opa'], describe: 'Search types (opa, subthreshold); subthreshold trials draw their GW SNR from the GW background SNR list' })
       .option('population', { type: 'string', array: true, default: ['bns', 'bbh'], describe: 'Populations (bns, bbh)' })
       .option('instruments', { type: 'string', array: true, default: ['H1,L1', 'H1,L1,V1'], describe: 'Detector networks, e.g. H1,L1 H1,L1,V1' })
       .option('trials', { type: 'number', default: 10000, describe: 'Simulated events per population and network' })
@@ -63,6 +65,9 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
     // Loaded here, not at startup: every llama command would otherwise pay for the science modules.
     const { significance: sig, skymap: sky } = await import('@llama/pipelines');
     const populations = argv.population.flatMap((p) => p.split(',')).map((p) => p.trim().toLowerCase());
+    const searches = [...new Set(argv.search.flatMap((p) => p.split(',')).map((p) => p.trim().toLowerCase()))];
+    const badSearch = searches.filter((p) => p !== 'opa' && p !== 'subthreshold');
+    if (badSearch.length > 0 || searches.length === 0) return usage(`unknown search ${badSearch.join(', ') || '(none)'} (expected opa or subthreshold)`);
     const bad = populations.filter((p) => p !== 'bns' && p !== 'bbh');
     if (bad.length > 0) return usage(`unknown population ${bad.join(', ')} (expected bns or bbh)`);
     if (!Number.isInteger(argv.trials) || argv.trials < 1) return usage(`--trials must be a positive integer, got ${argv.trials}`);
@@ -77,9 +82,11 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
     if (chunks === undefined && (argv.chunk !== undefined || argv.reduce || argv.executor !== 'local')) return usage('--chunk, --reduce and --executor slurm need --chunks N');
     if (chunks !== undefined && argv.chunk !== undefined && (!Number.isInteger(argv.chunk) || argv.chunk < 0 || argv.chunk >= chunks)) return usage(`--chunk must be a whole number from 0 to ${chunks - 1}, got ${argv.chunk}`);
     if (chunks !== undefined && chunks >= SEED_STRIDE) return usage(`--chunks must be below ${SEED_STRIDE} (the seed stride between population × network keys), got ${chunks}`);
+    if (populations.length * networks.length * SEED_STRIDE >= SUBTHRESHOLD_SEED_OFFSET) return usage(`too many population × network keys for the seed scheme (at most ${Math.floor(SUBTHRESHOLD_SEED_OFFSET / SEED_STRIDE)})`);
     if (argv.chunk !== undefined && argv.reduce) return usage('--chunk and --reduce are separate steps: give one of them');
     try {
       const sample = sig.loadBackgroundNeutrinos(process.env);
+      const gwSnr = searches.includes('subthreshold') ? sig.loadGwSnrList(process.env) : undefined;
       let skymaps: sigTypes.SimulatedSkymap[] | undefined;
       if (argv.skymap !== undefined && argv.skymap.length > 0) {
         skymaps = [];
@@ -96,28 +103,34 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
       const method = argv.method as sigTypes.OpaMethod;
       // Skymap files by absolute path: Slurm chunk jobs get them so, and a chunk's command must read the same everywhere.
       const skymapFiles = (argv.skymap ?? []).map((f) => resolve(f));
-      const generator = `llama background --population ${populations.join(' ')} --instruments ${argv.instruments.join(' ')} --trials ${argv.trials} ${skymaps === undefined ? `--skymaps ${argv.skymaps}` : `--skymap ${skymapFiles.join(' ')}`} --seed ${argv.seed} --method ${argv.method}`;
-      const keys = (populations as sigTypes.Population[]).flatMap((population) => networks.map((instruments) => ({ population, instruments })));
+      // The default (opa only) is left out, so opa commands read as before --search existed.
+      const searchText = searches.length === 1 && searches[0] === 'opa' ? '' : `--search ${searches.join(' ')} `;
+      const generator = `llama background ${searchText}--population ${populations.join(' ')} --instruments ${argv.instruments.join(' ')} --trials ${argv.trials} ${skymaps === undefined ? `--skymaps ${argv.skymaps}` : `--skymap ${skymapFiles.join(' ')}`} --seed ${argv.seed} --method ${argv.method}`;
+      // k counts population × network within a search; the search adds its own seed offset.
+      const keys = (searches as sigTypes.SearchType[]).flatMap((search) =>
+        (populations as sigTypes.Population[]).flatMap((population, p) => networks.map((instruments, n) => ({ search, population, instruments, k: p * networks.length + n }))));
       const bc = await import('../background-chunks.js');
       /** Rows of one chunk (chunk 0 of 1 is the whole unchunked run): every key, its own seed. */
       const computeRows = (trials: number, chunk: number, report: boolean): sigTypes.BackgroundRow[] => {
         const rows: sigTypes.BackgroundRow[] = [];
-        for (const [k, { population, instruments }] of keys.entries()) {
+        for (const { search, population, instruments, k } of keys) {
           const t0 = Date.now();
-          const seed = bc.trialSeed(argv.seed, k, chunk);
-          if (report && !argv.quiet) process.stderr.write(`opa/${population}/o3/${instruments}: ${trials} trials (seed ${seed})…\n`);
+          const seed = bc.trialSeed(argv.seed, k, chunk, search);
+          if (report && !argv.quiet) process.stderr.write(`${search}/${population}/o3/${instruments}: ${trials} trials (seed ${seed})…\n`);
           const part = sig.runBackgroundChunk(seed, trials, {
+            search,
             population,
             instruments,
             sample,
             method,
+            ...(gwSnr === undefined ? {} : { gwSnr }),
             ...(skymaps === undefined ? { syntheticSkymaps: argv.skymaps } : { skymaps }),
           });
           rows.push(...part);
           if (!report) continue;
           const sorted = part.map((r) => r.odds).sort((a, b) => a - b);
           const q = (f: number): string => (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * f))] ?? 0).toPrecision(3);
-          process.stdout.write(`opa/${population}/o3/${instruments}: ${part.length} trials in ${((Date.now() - t0) / 1000).toFixed(1)} s; summed odds median ${q(0.5)}, 99th percentile ${q(0.99)}\n`);
+          process.stdout.write(`${search}/${population}/o3/${instruments}: ${part.length} trials in ${((Date.now() - t0) / 1000).toFixed(1)} s; summed odds median ${q(0.5)}, 99th percentile ${q(0.99)}\n`);
         }
         return rows;
       };
@@ -142,7 +155,7 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
       };
       if (argv.chunk !== undefined) {
         runChunk(argv.chunk);
-        process.stdout.write(`wrote chunk ${argv.chunk} of ${chunks} (${bc.chunkTrials(argv.trials, chunks, argv.chunk)} trials per key, seeds ${keys.map((_, k) => bc.trialSeed(argv.seed, k, argv.chunk!)).join(', ')}) to ${bc.shardPath(output, chunks, argv.chunk)}\n`);
+        process.stdout.write(`wrote chunk ${argv.chunk} of ${chunks} (${bc.chunkTrials(argv.trials, chunks, argv.chunk)} trials per key, seeds ${keys.map(({ k, search }) => bc.trialSeed(argv.seed, k, argv.chunk!, search)).join(', ')}) to ${bc.shardPath(output, chunks, argv.chunk)}\n`);
         process.exitCode = 0;
         return;
       }
@@ -158,7 +171,7 @@ export const backgroundCommand: CommandModule<object, BackgroundArgs> = {
             slurmOpt: argv.slurmOpt ?? [],
             stillMissing: () => bc.missingChunks(output, chunks, expected),
             argvFor: (i) => [
-              'background', '--population', ...populations, '--instruments', ...argv.instruments, '--trials', String(argv.trials),
+              'background', '--search', ...searches, '--population', ...populations, '--instruments', ...argv.instruments, '--trials', String(argv.trials),
               ...(skymaps === undefined ? ['--skymaps', String(argv.skymaps)] : ['--skymap', ...skymapFiles]),
               '--seed', String(argv.seed), '--method', argv.method, '--output', output, '--chunks', String(chunks), '--chunk', String(i), '--quiet',
             ],

@@ -2,10 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mergeBackgroundRows, runBackgroundChunk } from './background.js';
+import { drawBackgroundNeutrinos, mergeBackgroundRows, runBackgroundChunk } from './background.js';
+import { PreparedBackground } from './density.js';
 import { Rng } from './numeric.js';
+import { instrumentKey, searchParameters } from './parameters.js';
 import { pValue } from './pvalue.js';
-import { backgroundSampleFromArrays, loadBackgroundNeutrinos, loadGwSnrList, parseBackgroundNeutrinos } from './samples.js';
+import { backgroundSampleFromArrays, loadBackgroundNeutrinos, loadGwSnrList, parseBackgroundNeutrinos, type GwSnrSample } from './samples.js';
+import { SkySums } from './sky.js';
+import { computeSubthresholdOdds, METHOD_SUBTHRESHOLD_351 } from './subthreshold.js';
+import { randomGwSkymap } from './synthetic.js';
 
 const rng = new Rng(5);
 const zen: number[] = [];
@@ -41,6 +46,57 @@ describe('llama background trials (3.5.1 §4)', () => {
     expect(() => mergeBackgroundRows(runBackgroundChunk(2, 1, options), { sample, generator: 'test', base: table })).toThrow(/already holds the trials of seed 2/);
     const other = backgroundSampleFromArrays([1, 2, 3, 4, 5], [10, 10, 10, 10, 10], 'other');
     expect(() => mergeBackgroundRows(rows, { sample: other, generator: 'test' })).toThrow(/another neutrino sample/);
+  }, 60_000);
+});
+
+const snrList = (values: number[], name: string): GwSnrSample => ({ name, sha256: name.padEnd(64, '0'), path: name, snr: Float64Array.from(values) });
+const gwSnr = snrList([4.1, 4.3, 4.6, 5.0, 5.2, 5.9, 6.4, 7.7, 9.0], 'snr-a');
+const subOptions = { ...options, search: 'subthreshold' as const, gwSnr, syntheticSkymaps: 1 };
+
+describe('subthreshold background trials (3.5.1 §6 through the same odds code)', () => {
+  it('draws the SNR from the GW background list and p_terr uniformly, and keeps the odds_ratio of computeSubthresholdOdds (as the 3.5.1 table kept the file value)', () => {
+    const rows = runBackgroundChunk(7, 4, subOptions);
+    expect(rows).toHaveLength(4);
+    expect(rows.every((r) => r.key === 'subthreshold/bns/o3/H1L1V1' && r.method === METHOD_SUBTHRESHOLD_351 && r.seed === 7)).toBe(true);
+    expect(rows[0]!.gw_snr).toEqual({ name: 'snr-a', sha256: gwSnr.sha256 });
+    expect(runBackgroundChunk(7, 4, subOptions)).toEqual(rows);
+    // Independent replay of the documented draws: map, then per trial tgw, neutrinos, SNR index, p_terr.
+    const rng = new Rng(7);
+    const params = searchParameters('bns', 'H1,L1,V1');
+    const map = randomGwSkymap(rng, 'bns', instrumentKey(params.instruments));
+    const sky = new SkySums(map);
+    const bg = new PreparedBackground(sample);
+    for (const row of rows) {
+      const tgw = 1.24e9 + 0.21e9 * rng.uniform();
+      const nus = drawBackgroundNeutrinos(rng, sample, tgw, params.ratebgnu);
+      const rho = gwSnr.snr[Math.floor(rng.uniform() * gwSnr.snr.length)]!;
+      const pTerr = rng.uniform();
+      expect(Array.from(gwSnr.snr)).toContain(rho);
+      const want = computeSubthresholdOdds({ tgw, rho, dist: map.distMu![0]!, cwb: false }, pTerr, nus, sky, bg, gwSnr.snr, params).odds_ratio;
+      expect(row.neutrinos).toBe(nus.length);
+      // Same code path, same draws: equal to 1e-12 relative (tgw's range written out above).
+      expect(Math.abs(row.odds - want)).toBeLessThanOrEqual(1e-12 * Math.abs(want));
+    }
+    expect(() => runBackgroundChunk(1, 1, { ...subOptions, gwSnr: undefined })).toThrow(/need the GW background SNR list/);
+  }, 60_000);
+
+  it('merged entries record the SNR list; rows or an entry from another SNR list are refused', () => {
+    const rows = runBackgroundChunk(1_000_001, 3, subOptions);
+    const table = mergeBackgroundRows(rows, { sample, generator: 'test', created: 'now' });
+    const entry = table.entries['subthreshold/bns/o3/H1L1V1']!;
+    expect(entry.search_type).toBe('subthreshold');
+    expect(entry.method).toBe(METHOD_SUBTHRESHOLD_351);
+    expect(entry.gw_snr).toEqual({ name: 'snr-a', sha256: gwSnr.sha256 });
+    expect(entry.odds).toEqual(rows.map((r) => r.odds).sort((x, y) => x - y));
+    const other = runBackgroundChunk(1_000_002, 2, { ...subOptions, gwSnr: snrList([5, 6, 7], 'snr-b') });
+    expect(() => mergeBackgroundRows([...rows, ...other], { sample, generator: 'test' })).toThrow(/different GW background SNR lists/);
+    expect(() => mergeBackgroundRows(other, { sample, generator: 'more', base: table })).toThrow(/made from GW background SNR list snr-a, not snr-b/);
+    // Adding subthreshold entries to an opa table keeps the opa entries and the command that made them.
+    const opa = mergeBackgroundRows(runBackgroundChunk(1, 2, options), { sample, generator: 'opa command', created: 'now' });
+    const both = mergeBackgroundRows(rows, { sample, generator: 'sub command', base: opa });
+    expect(both.entries['opa/bns/o3/H1L1V1']).toEqual(opa.entries['opa/bns/o3/H1L1V1']);
+    expect(both.entries['subthreshold/bns/o3/H1L1V1']!.trials).toBe(3);
+    expect(both.generator).toBe('opa command; then sub command --merge');
   }, 60_000);
 });
 

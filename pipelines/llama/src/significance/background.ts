@@ -5,9 +5,10 @@ import { PreparedBackground } from './density.js';
 import { Rng } from './numeric.js';
 import { computeOpaOdds, METHOD_351, type OpaMethod, type OpaNeutrino } from './odds.js';
 import { instrumentKey, searchParameters, type Population } from './parameters.js';
-import { backgroundKey, BACKGROUND_TABLE_FORMAT, type BackgroundEntry, type BackgroundTable } from './pvalue.js';
-import type { BackgroundNeutrinoSample } from './samples.js';
+import { backgroundKey, BACKGROUND_TABLE_FORMAT, type BackgroundEntry, type BackgroundTable, type SearchType } from './pvalue.js';
+import type { BackgroundNeutrinoSample, GwSnrSample } from './samples.js';
 import { SkySums } from './sky.js';
+import { computeSubthresholdOdds, METHOD_SUBTHRESHOLD_351 } from './subthreshold.js';
 import { randomGwSkymap } from './synthetic.js';
 
 /**
@@ -46,18 +47,24 @@ export interface BackgroundChunkOptions {
   /** Skymaps to use in turn; when absent, `syntheticSkymaps` population-like maps are drawn from the seed. */
   readonly skymaps?: readonly SimulatedSkymap[];
   readonly syntheticSkymaps?: number;
+  /** 'opa' (default) or 'subthreshold' (needs `gwSnr`). */
+  readonly search?: SearchType;
+  /** The GW background SNR list: subthreshold trials draw their network SNR from it. */
+  readonly gwSnr?: GwSnrSample;
 }
 
 /** One simulated event. */
 export interface BackgroundRow {
   readonly key: string;
-  readonly method: OpaMethod;
+  readonly method: OpaMethod | typeof METHOD_SUBTHRESHOLD_351;
   readonly sample_sha256: string;
   readonly seed: number;
   /** Σ_i odds_i of the event. */
   readonly odds: number;
   readonly neutrinos: number;
   readonly skymap: string;
+  /** Subthreshold rows: the GW background SNR list the SNR was drawn from. */
+  readonly gw_snr?: { readonly name: string; readonly sha256: string };
 }
 
 /** A neutrino list drawn from the background sample: Poisson count, random events, uniform azimuth and time. */
@@ -77,10 +84,13 @@ export function drawBackgroundNeutrinos(rng: Rng, sample: BackgroundNeutrinoSamp
 
 /** Run `trials` simulated events from `seed`: the same seed and options give the same rows. */
 export function runBackgroundChunk(seed: number, trials: number, options: BackgroundChunkOptions): BackgroundRow[] {
-  const method = options.method ?? METHOD_351;
+  const search = options.search ?? 'opa';
+  const gwSnr = options.gwSnr;
+  if (search === 'subthreshold' && gwSnr === undefined) throw new RangeError('subthreshold background trials need the GW background SNR list');
+  const method = search === 'subthreshold' ? METHOD_SUBTHRESHOLD_351 : options.method ?? METHOD_351;
   const params = searchParameters(options.population, options.instruments);
   const instruments = instrumentKey(params.instruments);
-  const key = backgroundKey('opa', options.population, params.sensitivity, instruments);
+  const key = backgroundKey(search, options.population, params.sensitivity, instruments);
   const rng = new Rng(seed);
   const background = preparedBackground(options.sample);
   const mapCount = options.skymaps?.length ?? Math.max(1, Math.min(trials, options.syntheticSkymaps ?? 100));
@@ -92,11 +102,43 @@ export function runBackgroundChunk(seed: number, trials: number, options: Backgr
     for (let t = 0; t < trialsHere; t++) {
       const tgw = GPS_RANGE[0] + (GPS_RANGE[1] - GPS_RANGE[0]) * rng.uniform();
       const neutrinos = drawBackgroundNeutrinos(rng, options.sample, tgw, params.ratebgnu);
-      const result = computeOpaOdds({ tgw, rho: TRIAL_SNR, dist: sim.distmean, cwb: false }, neutrinos, sky, background, params, { method });
+      if (search === 'subthreshold') {
+        const odds = subthresholdTrialOdds(rng, tgw, sim.distmean, neutrinos, sky, background, gwSnr!, params);
+        rows.push({ key, method, sample_sha256: options.sample.sha256, seed, odds, neutrinos: neutrinos.length, skymap: sim.label, gw_snr: { name: gwSnr!.name, sha256: gwSnr!.sha256 } });
+        continue;
+      }
+      const result = computeOpaOdds({ tgw, rho: TRIAL_SNR, dist: sim.distmean, cwb: false }, neutrinos, sky, background, params, { method: method as OpaMethod });
       rows.push({ key, method, sample_sha256: options.sample.sha256, seed, odds: result.combined, neutrinos: neutrinos.length, skymap: sim.label });
     }
   }
   return rows;
+}
+
+/**
+ * One subthreshold background trial (3.5.1 built its subthreshold table the same way, from
+ * simulated events through subthreshold.py): what a background GW trigger looks like is an SNR
+ * drawn from the GW background SNR list; its p_terr is drawn uniformly on [0, 1]. Why uniform:
+ * no public distribution of p_terr for background triggers exists, and a fixed p_terr = 1 (pure
+ * noise) would give every trial the largest H0 term, hence the smallest background odds and the
+ * smallest (least conservative) p-values; the uniform draw spans every p_terr a real trigger can
+ * carry. The value kept is the file's `odds_ratio` (after 3.5.1's clean-up: NaN or negative → 0),
+ * because 3.5.1's table collected `outputs.neutrino_gw_combined.odds_ratio` (significance-351.md §4).
+ */
+function subthresholdTrialOdds(
+  rng: Rng,
+  tgw: number,
+  distmean: number,
+  neutrinos: readonly OpaNeutrino[],
+  sky: SkySums,
+  background: PreparedBackground,
+  gwSnr: GwSnrSample,
+  params: ReturnType<typeof searchParameters>,
+): number {
+  const rho = gwSnr.snr[Math.floor(rng.uniform() * gwSnr.snr.length)]!;
+  const pTerrestrial = rng.uniform();
+  const odds = computeSubthresholdOdds({ tgw, rho, dist: distmean, cwb: false }, pTerrestrial, neutrinos, sky, background, gwSnr.snr, params).odds_ratio;
+  // JSON has no ∞ (the clean-up keeps +∞): the largest double ranks the same, above every finite trial.
+  return odds === Infinity ? Number.MAX_VALUE : odds;
 }
 
 function syntheticSkymap(rng: Rng, population: Population, instruments: string, seed: number, m: number): SimulatedSkymap {
@@ -140,6 +182,11 @@ export function mergeBackgroundRows(rows: readonly BackgroundRow[], options: Mer
     if (list.some((r) => r.method !== method)) throw new RangeError(`cannot merge: rows of ${key} were made with different methods`);
     const old = entries[key];
     if (old !== undefined && old.method !== method) throw new RangeError(`cannot merge: ${key} in the existing table was made with ${old.method}, not ${method}`);
+    const gwSnr = list[0]!.gw_snr;
+    if (list.some((r) => r.gw_snr?.sha256 !== gwSnr?.sha256)) throw new RangeError(`cannot merge: rows of ${key} were made from different GW background SNR lists`);
+    if (old !== undefined && old.gw_snr?.sha256 !== gwSnr?.sha256) {
+      throw new RangeError(`cannot merge: ${key} in the existing table was made from GW background SNR list ${old.gw_snr?.name ?? '(none)'}, not ${gwSnr?.name ?? '(none)'}`);
+    }
     const seeds = [...new Set(list.map((r) => r.seed))].sort((a, b) => a - b);
     const clash = seeds.filter((s) => old?.seeds.includes(s));
     if (clash.length > 0) throw new RangeError(`cannot merge: ${key} already holds the trials of seed ${clash.join(', ')}`);
@@ -153,13 +200,15 @@ export function mergeBackgroundRows(rows: readonly BackgroundRow[], options: Mer
       trials: (old?.trials ?? 0) + list.length,
       seeds: [...(old?.seeds ?? []), ...seeds].sort((a, b) => a - b),
       odds: [...(old?.odds ?? []), ...list.map((r) => r.odds)].sort((a, b) => a - b),
+      ...(gwSnr === undefined ? {} : { gw_snr: { name: gwSnr.name, sha256: gwSnr.sha256 } }),
     };
   }
   return {
     format: BACKGROUND_TABLE_FORMAT,
     sample: { name: options.sample.name, sha256: options.sample.sha256 },
     created: options.created ?? new Date().toISOString(),
-    generator: options.generator,
+    // Extending a table keeps the command that made its other entries.
+    generator: options.base === undefined ? options.generator : `${options.base.generator}; then ${options.generator} --merge`,
     entries,
   };
 }

@@ -10,6 +10,10 @@ const table: BackgroundTable = {
   generator: 'test',
   entries: {
     'opa/bns/o3/H1L1V1': { search_type: 'opa', method: 'llama-3.5.1-opa', population: 'bns', sensitivity: 'o3', instruments: 'H1L1V1', trials: 5, seeds: [1], odds: [1, 2, 2, 3, 5] },
+    'subthreshold/bns/o3/H1L1V1': {
+      search_type: 'subthreshold', method: 'llama-3.5.1-subthreshold', population: 'bns', sensitivity: 'o3', instruments: 'H1L1V1', trials: 4, seeds: [1000001], odds: [1e-9, 1e-6, 1e-3, 10],
+      gw_snr: { name: 'gw-background-snr.txt', sha256: 'c'.repeat(64) },
+    },
   },
 };
 
@@ -50,6 +54,19 @@ describe('background table', () => {
   });
   it('refuses an entry made by another method', () => {
     expect(() => selectBackground(loaded, 'opa/bns/o3/H1L1V1', 'llama-3.5.1-opa-pairfix', sample)).toThrow(/refused: .* made with method llama-3.5.1-opa, not llama-3.5.1-opa-pairfix/);
+  });
+  it('the subthreshold search ranks against its own entry, made from the same GW SNR list', () => {
+    const snr = { name: 'gw-background-snr.txt', sha256: 'c'.repeat(64), path: '/snr' };
+    const s = selectBackground(loaded, 'subthreshold/bns/o3/H1L1V1', 'llama-3.5.1-subthreshold', sample, snr);
+    if (!('entry' in s)) throw new Error('no entry');
+    // 1 − searchsorted/len by hand: 1e-4 sits above two of four trials, 1e-3 ties the third.
+    expect(pValue(s.entry.odds, 1e-4)).toBeCloseTo(0.5, 15);
+    expect(pValue(s.entry.odds, 1e-3)).toBeCloseTo(0.5, 15);
+    expect(pValue(s.entry.odds, 11)).toBe(0);
+    expect(pValue(s.entry.odds, 0)).toBe(1);
+    expect(() => selectBackground(loaded, 'subthreshold/bns/o3/H1L1V1', 'llama-3.5.1-subthreshold', sample, { ...snr, name: 'other.txt', sha256: 'd'.repeat(64) }))
+      .toThrow(/refused: the background for subthreshold\/bns\/o3\/H1L1V1 was made from GW background SNR list gw-background-snr.txt .*not other.txt/);
+    expect(() => selectBackground(loaded, 'subthreshold/bns/o3/H1L1V1', 'llama-3.5.1-opa', sample, snr)).toThrow(/made with method llama-3.5.1-subthreshold/);
   });
   it('refuses a table of the old format', () => {
     expect(() => parseBackgroundTable(Buffer.from(JSON.stringify({ format: 'llama-background-v1', model: 'm', entries: {} })), 'old.json')).toThrow(/old.json: not a llama-background-351-v1 background table \(format "llama-background-v1"\)/);

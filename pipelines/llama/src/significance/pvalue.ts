@@ -30,6 +30,8 @@ export interface BackgroundEntry {
   readonly seeds: readonly number[];
   /** Sorted ascending: one event-sum odds ratio per trial. */
   readonly odds: readonly number[];
+  /** Subthreshold entries: the GW background SNR list the trials drew their SNRs from. */
+  readonly gw_snr?: { readonly name: string; readonly sha256: string };
 }
 
 export interface BackgroundTable {
@@ -126,6 +128,7 @@ export function selectBackground(
   key: string,
   method: string,
   sample: SampleId,
+  gwSnr?: SampleId,
 ): { entry: BackgroundEntry } | { note: string } {
   const fill = `run \`llama background\` (see pipelines/llama/data/README.md)`;
   if (loaded === undefined) return { note: `no background table (the shipped ${BACKGROUND_TABLE_FILENAME} is absent); ${fill}` };
@@ -142,6 +145,10 @@ export function selectBackground(
   if (entry === undefined) return { note: `no background trials for ${key} in ${source}; ${fill}` };
   if (entry.method !== method) {
     throw new GenerationError(`${source}: refused: the background for ${key} was made with method ${entry.method}, not ${method}; ${fill}`);
+  }
+  // A subthreshold background depends on the GW SNR list as much as on the neutrino sample.
+  if (gwSnr !== undefined && entry.gw_snr !== undefined && entry.gw_snr.sha256 !== gwSnr.sha256) {
+    throw new GenerationError(`${source}: refused: the background for ${key} was made from GW background SNR list ${entry.gw_snr.name} (sha256 ${entry.gw_snr.sha256.slice(0, 12)}…), not ${gwSnr.name} (sha256 ${gwSnr.sha256.slice(0, 12)}…); ${fill}`);
   }
   return { entry };
 }

@@ -129,7 +129,7 @@ export function significanceDocument(inputs: SignificanceInputs, variant: Signif
   const background = prepared(data.neutrinos);
   const method = variant === 'significant' ? data.method : METHOD_SUBTHRESHOLD_351;
   const key = backgroundKey(variant === 'significant' ? 'opa' : 'subthreshold', population, params.sensitivity, instrumentKey(params.instruments));
-  const selected = selectBackground(data.table, key, method, data.neutrinos);
+  const selected = selectBackground(data.table, key, method, data.neutrinos, variant === 'subthreshold' ? data.gwSnr : undefined);
   const bg = 'entry' in selected ? selected.entry : undefined;
   const pv = (odds: number): number | null => (bg === undefined ? null : pValue(bg.odds, odds));
   const inputsRecord: Record<string, unknown> = {
@@ -152,7 +152,7 @@ export function significanceDocument(inputs: SignificanceInputs, variant: Signif
     const r = computeSubthresholdOdds(gw, t, neutrinos, sky, background, data.gwSnr.snr, params);
     return {
       inputs: inputsRecord,
-      outputs: { neutrino_gw_combined: { odds_ratio: r.odds_ratio, p_h_s1: r.p_h_s1, p_h_s2: r.p_h_s2, p_h_0: r.p_h_0, p_h_c: r.p_h_c, p_value: pv(r.raw_odds_ratio), ...note, dump: r.dump } },
+      outputs: { neutrino_gw_combined: { odds_ratio: r.odds_ratio, p_h_s1: r.p_h_s1, p_h_s2: r.p_h_s2, p_h_0: r.p_h_0, p_h_c: r.p_h_c, p_value: pv(r.raw_odds_ratio), ...(bg === undefined ? {} : { p_value_resolution: 1 / bg.odds.length }), ...note, dump: r.dump } },
       ...common,
     };
   }

@@ -257,6 +257,8 @@ describe('significance through the CLI', () => {
     expect(c.p_value).toBeNull();
     // Another sample is configured and no table: the shipped table (made from the shipped sample) is not used.
     expect(c.p_value_note).toMatch(/shipped background table .*background-pvalues\.json\.gz was made from neutrino sample background-neutrinos\.txt .*not bg-neutrinos\.txt .*: not used/);
+    // Named by its place in the package, so the output is the same wherever llama is installed.
+    expect(c.p_value_note).toContain('the shipped background table data/background-pvalues.json.gz was made');
 
     // With a table holding subthreshold/bns/o3/H1L1V1 (made by `llama background --search subthreshold`) the p-value is a number.
     const snrEnv = { ...env, LLAMA_GW_BACKGROUND_SNR: join(root, 'snr.txt') };

@@ -116,7 +116,11 @@ export function loadBackgroundTable(env: Readonly<Record<string, string | undefi
     if (!configured && (cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new GenerationError(`${path}: cannot read the background table${configured ? ` (from ${ENV_BACKGROUND_TABLE})` : ''}`, { cause });
   }
-  return { table: parseBackgroundTable(bytes, path), source: path, shipped: !configured };
+  // The shipped table is named by its place in the package, not by where the package is
+  // installed: the name goes into the significance output, which must not differ between
+  // machines (or Slurm nodes) for the same inputs.
+  const source = configured ? path : `data/${BACKGROUND_TABLE_FILENAME}`;
+  return { table: parseBackgroundTable(bytes, source), source, shipped: !configured };
 }
 
 /**

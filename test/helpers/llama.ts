@@ -2,10 +2,21 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const LLAMA_BIN = join(REPO, 'packages', 'cli', 'bin', 'llama.js');
+
+/** Poll `check` every `everyMs` until it holds or `ms` pass; its last answer. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 60_000, everyMs = 50): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(everyMs);
+  }
+  return check();
+}
 
 export interface LlamaResult {
   readonly code: number | null;

@@ -6,9 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { llama, REPO, startLlama, tempHome, writeFiles } from '../helpers/llama.js';
+import { llama, REPO, startLlama, tempHome, until, writeFiles } from '../helpers/llama.js';
 
 const SPEC = {
   name: 'chain',
@@ -22,14 +21,6 @@ const SPEC = {
 
 const GCN = join(REPO, 'test', 'ingest', 'fixtures');
 
-async function until(check: () => boolean, ms = 60_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await sleep(50);
-  }
-  return check();
-}
 
 function specFile(root: string): string {
   const spec = join(root, 'spec.json');

@@ -1,8 +1,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { startLlama, tempHome, writeFiles } from '../helpers/llama.js';
+import { startLlama, tempHome, until, writeFiles } from '../helpers/llama.js';
 
 const SPEC = {
   name: 'chain',
@@ -13,14 +12,6 @@ const SPEC = {
   ],
 };
 
-async function until(check: () => boolean, ms = 60_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await sleep(50);
-  }
-  return check();
-}
 
 describe('a running daemon keeps events up to date', () => {
   it('regenerates dependents when an input lands, picks up new events, and stops cutting off unchanged bytes', async () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { llama, startLlama, tempHome, writeFiles } from '../helpers/llama.js';
+import { llama, startLlama, tempHome, until as poll, writeFiles } from '../helpers/llama.js';
 import { slurmUnavailable, startSlurm, type SlurmCluster } from '../helpers/slurm.js';
 
 /** A cheap pipeline; LLAMA_TEST_SLEEP slows one rule down without changing any output. */
@@ -37,19 +37,13 @@ function outputsOf(runDir: string, ids: readonly string[]): Record<string, strin
   return out;
 }
 
-async function until(check: () => boolean, ms = 60_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await sleep(100);
-  }
-  return check();
-}
 
 function submissions(runDir: string): string[] {
   const dir = join(runDir, '.llama-slurm');
   return existsSync(dir) ? readdirSync(dir).filter((d) => /^\d{4}-\d\d-\d\dT/.test(d)) : [];
 }
+
+const until = (check: () => boolean, ms = 60_000): Promise<boolean> => poll(check, ms, 100);
 
 describe.skipIf(unavailable !== undefined)('llama run --executor slurm against a real single-node Slurm', () => {
   let cluster: SlurmCluster;

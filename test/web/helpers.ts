@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { startLlama, tempHome, writeFiles } from '../helpers/llama.js';
+import { startLlama, tempHome, until as poll, writeFiles } from '../helpers/llama.js';
 
 /** A small command pipeline: an externally placed input and two rules made from it. */
 export const SPEC = {
@@ -14,14 +13,7 @@ export const SPEC = {
   ],
 };
 
-export async function until(check: () => boolean | Promise<boolean>, ms = 30_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(50);
-  }
-  return check();
-}
+export const until = (check: () => boolean | Promise<boolean>, ms = 30_000): Promise<boolean> => poll(check, ms);
 
 export function git(dir: string, args: readonly string[]): string {
   return execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
